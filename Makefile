@@ -1,0 +1,93 @@
+# loradane - top-level build.  One "make" builds everything; "make check"
+# installs missing Debian packages, builds, and runs every test, ending with
+# a line "N passed, N failed".  "make check SANITIZE=1" does the same with
+# AddressSanitizer and UndefinedBehaviorSanitizer in a separate build tree.
+
+CC ?= cc
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+OPT = -O1 -g
+else
+BUILD ?= build
+SANFLAGS =
+OPT = -O2 -g
+endif
+
+WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wsign-compare -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
+	-Iinclude -Ilib
+CFLAGS += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LIBS = -lunbound -levent_openssl -levent -lssl -lcrypto -lpthread
+
+LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+
+LIBLORADANE := $(BUILD)/libloradane.a
+CLI := $(BUILD)/loradane
+
+.PHONY: all check deps lint clean bench format
+all: $(LIBLORADANE) $(CLI) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh $(BUILD)
+
+lint:
+	@tests/scripts/t_style.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBLORADANE): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(CLI_OBJS) $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBLORADANE) $(LIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TESTLIB_OBJS) \
+    $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBLORADANE) $(LIBS) \
+	    -lcmocka
+
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLORADANE) $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLORADANE) $(LIBS)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

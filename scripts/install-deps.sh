@@ -1,0 +1,40 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages the build and the tests
+# need, but only those that are missing, so that "make check" is the whole
+# set-up on a fresh machine.  Needs root (or sudo) only when something is
+# missing.
+set -eu
+
+PKGS="build-essential pkg-config libssl-dev openssl libunbound-dev \
+libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
+libcmocka-dev ldnsutils nsd unbound dns-root-data bind9-dnsutils \
+gnutls-bin iproute2 procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "install-deps: need root to install:$missing" >&2
+		exit 1
+	}
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Daemons from these packages must not start system-wide instances that
+# would hold port 53; the tests run their own on loopback.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends $missing
