@@ -25,7 +25,7 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Iinclude -Ilib
 CFLAGS += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LIBS = -lunbound -levent_openssl -levent -lssl -lcrypto -lpthread
+LIBS = -lunbound -lldns -levent_openssl -levent -lssl -lcrypto -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))

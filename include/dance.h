@@ -232,6 +232,21 @@ int dance_ctx_add_allowed_suffix(struct dance_ctx *ctx, const char *suffix);
  */
 int dance_ctx_add_prefetch(struct dance_ctx *ctx, const char *owner);
 
+/* Counters, for monitoring and tests. */
+struct dance_stats {
+	uint64_t queries_sent;	   /* DNS queries handed to libunbound */
+	uint64_t queries_inflight; /* ... not answered yet */
+	uint64_t cache_hits;	   /* lookups answered from the cache */
+	uint64_t cache_misses;	   /* lookups that waited for the DNS */
+	uint64_t cache_entries;	   /* names held (fresh or pending) */
+};
+
+/**
+ * Read the context's counters.
+ * @param st: filled.
+ */
+void dance_ctx_stats(struct dance_ctx *ctx, struct dance_stats *st);
+
 /*
  * TLSA lookups (cache first).
  */

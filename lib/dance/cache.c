@@ -399,6 +399,7 @@ dance_tlsa_lookup(struct dance_ctx *ctx, const char *owner,
 	}
 	t = entry_fresh(e);
 	if (t != NULL) {
+		ctx->stats.cache_hits++;
 		l->deliver = evtimer_new(ctx->base, deliver_cached, l);
 		if (l->deliver == NULL) {
 			free(l);
@@ -410,6 +411,7 @@ dance_tlsa_lookup(struct dance_ctx *ctx, const char *owner,
 		ctx->cache->delivering = l;
 		event_active(l->deliver, EV_TIMEOUT, 0);
 	} else {
+		ctx->stats.cache_misses++;
 		if (e->q == NULL && entry_query(e) != 0) {
 			free(l);
 			if (entry_idle(e)) {
@@ -481,9 +483,11 @@ dance_tlsa_lookup_sync(struct dance_ctx *ctx, const char *owner,
 		return DANCE_ERR_INVAL;
 	t = dance_cache_get(ctx, canon);
 	if (t != NULL) {
+		ctx->stats.cache_hits++;
 		*out = t;
 		return DANCE_OK;
 	}
+	ctx->stats.cache_misses++;
 	err = dance_query_sync(ctx, canon, 52, timeout_ms, &res);
 	t = dance_tlsa_from_result(canon, err, res);
 	ub_resolve_free(res);
@@ -523,4 +527,11 @@ dance_cache_prefetch(struct dance_ctx *ctx, const char *owner)
 	/* From the loop, so resolver configuration may still follow. */
 	evtimer_add(e->refresh, &now);
 	return DANCE_OK;
+}
+
+void
+dance_ctx_stats(struct dance_ctx *ctx, struct dance_stats *st)
+{
+	*st = ctx->stats;
+	st->cache_entries = ctx->cache->count;
 }

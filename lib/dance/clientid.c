@@ -56,6 +56,8 @@ dance_clientname_check(const char *name, size_t len)
 		if (++label > 63)
 			return DANCE_ERR_BAD_NAME;
 	}
+	if (label == 0)
+		return DANCE_ERR_BAD_NAME;	/* "name.." */
 	return DANCE_OK;
 }
 
@@ -153,8 +155,10 @@ client_tlsa(struct dance_conn_state *st, const char *name)
 	struct dance_tlsa *t;
 
 	t = dance_cache_get(ctx, name);
-	if (t != NULL)
+	if (t != NULL) {
+		ctx->stats.cache_hits++;
 		return t;
+	}
 	if (ASYNC_get_current_job() != NULL && ctx->base != NULL &&
 	    st->wake != NULL) {
 		/* Ask the driver (dance_conn_start_lookup()) and wait. */

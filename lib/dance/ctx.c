@@ -9,6 +9,10 @@
 #include <time.h>
 
 #include <event2/event.h>
+/* Not ldns/ldns.h: its key headers need deprecated OpenSSL types. */
+#include <ldns/error.h>
+#include <ldns/rdata.h>
+#include <ldns/rr.h>
 #include <openssl/err.h>
 #include <unbound.h>
 
@@ -283,17 +287,83 @@ ub_err(struct dance_ctx *ctx, const char *what, int r)
 	return DANCE_ERR_INVAL;
 }
 
+/*
+ * ta_rr_check - libunbound parses trust anchors only when the first query
+ * is sent; check now with ldns so a typo is reported at configuration
+ * time, with its reason, and not as a resolver that never validates.
+ */
+static int
+ta_rr_check(struct dance_ctx *ctx, const char *where, ldns_rr *rr,
+    ldns_status st)
+{
+	ldns_rr_type type;
+
+	if (st != LDNS_STATUS_OK) {
+		dance_log(ctx, DANCE_LOG_ERR, "trust anchor %s: %s", where,
+		    ldns_get_errorstr_by_id(st));
+		return DANCE_ERR_INVAL;
+	}
+	type = ldns_rr_get_type(rr);
+	if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY) {
+		dance_log(ctx, DANCE_LOG_ERR, "trust anchor %s: not a DS or "
+		    "DNSKEY record", where);
+		return DANCE_ERR_INVAL;
+	}
+	return DANCE_OK;
+}
+
 int
 dance_ctx_add_ta(struct dance_ctx *ctx, const char *rr)
 {
+	ldns_rr *parsed = NULL;
 	int r;
 
 	if (ctx->ub_final)
 		return DANCE_ERR_STATE;
+	r = ta_rr_check(ctx, "string", parsed,
+	    ldns_rr_new_frm_str(&parsed, rr, 0, NULL, NULL));
+	ldns_rr_free(parsed);
+	if (r != DANCE_OK)
+		return r;
 	r = ub_err(ctx, "trust anchor", ub_ctx_add_ta(ctx->ub, rr));
 	if (r == DANCE_OK)
 		ctx->have_ta = 1;
 	return r;
+}
+
+/* ta_file_check - every record of a trust-anchor file is a DS or DNSKEY */
+static int
+ta_file_check(struct dance_ctx *ctx, const char *path, FILE *f)
+{
+	ldns_rdf *origin = NULL, *prev = NULL;
+	uint32_t ttl = 3600;
+	ldns_status st;
+	ldns_rr *rr;
+	char where[300];
+	int line = 1, n = 0, r = DANCE_OK;
+
+	while (r == DANCE_OK && !feof(f)) {
+		rr = NULL;
+		st = ldns_rr_new_frm_fp_l(&rr, f, &ttl, &origin, &prev, &line);
+		if (st == LDNS_STATUS_SYNTAX_EMPTY ||
+		    st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN) {
+			ldns_rr_free(rr);
+			continue;
+		}
+		snprintf(where, sizeof(where), "%s:%d", path, line);
+		r = ta_rr_check(ctx, where, rr, st);
+		ldns_rr_free(rr);
+		n++;
+	}
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	if (r == DANCE_OK && n == 0) {
+		dance_log(ctx, DANCE_LOG_ERR, "trust anchor file %s: no "
+		    "record", path);
+		r = DANCE_ERR_FILE;
+	}
+	return r == DANCE_OK ? r : DANCE_ERR_FILE;
 }
 
 int
@@ -311,7 +381,10 @@ dance_ctx_add_ta_file(struct dance_ctx *ctx, const char *path)
 		    strerror(errno));
 		return DANCE_ERR_FILE;
 	}
+	r = ta_file_check(ctx, path, f);
 	fclose(f);
+	if (r != DANCE_OK)
+		return r;
 	r = ub_err(ctx, path, ub_ctx_add_ta_file(ctx->ub, path));
 	if (r == DANCE_OK)
 		ctx->have_ta = 1;

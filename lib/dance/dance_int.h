@@ -38,6 +38,7 @@ struct dance_ctx {
 	dance_log_fn *log_fn;
 	void *log_arg;
 	int log_max;
+	struct dance_stats stats;	/* counters; cache_entries derived */
 	dance_clock_fn *clock_fn;
 	void *clock_arg;
 };

@@ -33,6 +33,7 @@ struct dance_query {
 	dance_query_cb *cb;
 	void *arg;
 	int async_id;
+	int linked;		/* counted in ctx->stats and ctx->queries */
 	int sync_done;		/* for dance_query_sync() */
 	int sync_err;
 	struct ub_result *sync_res;
@@ -52,9 +53,26 @@ query_unlink(struct dance_query *q)
 	q->next = q->prev = NULL;
 }
 
+/* query_link - track a query sent to libunbound (for cancel and stats) */
+static void
+query_link(struct dance_query *q)
+{
+	struct dance_ctx *ctx = q->ctx;
+
+	q->next = ctx->queries;
+	if (q->next != NULL)
+		q->next->prev = q;
+	ctx->queries = q;
+	ctx->stats.queries_sent++;
+	ctx->stats.queries_inflight++;
+	q->linked = 1;
+}
+
 static void
 query_free(struct dance_query *q)
 {
+	if (q->linked)
+		q->ctx->stats.queries_inflight--;
 	query_unlink(q);
 	if (q->deadline != NULL)
 		event_free(q->deadline);
@@ -175,10 +193,7 @@ dance_query_start(struct dance_ctx *ctx, const char *name, int rrtype,
 		query_free(q);
 		return NULL;
 	}
-	q->next = ctx->queries;
-	if (q->next != NULL)
-		q->next->prev = q;
-	ctx->queries = q;
+	query_link(q);
 	return q;
 }
 
@@ -243,10 +258,7 @@ dance_query_sync(struct dance_ctx *ctx, const char *name, int rrtype,
 		free(q);
 		return r;
 	}
-	q->next = ctx->queries;
-	if (q->next != NULL)
-		q->next->prev = q;
-	ctx->queries = q;
+	query_link(q);
 
 	/* Real time, not the injectable clock: this bounds a real wait. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
