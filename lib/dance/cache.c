@@ -24,6 +24,7 @@
 #define CACHE_BUCKETS 256
 #define CACHE_MAX_ENTRIES 4096
 #define PREFETCH_RETRY_MS 2000
+#define PREFETCH_MIN_MS 100
 
 enum lookup_state { LOOKUP_WAITING, LOOKUP_DELIVERING };
 
@@ -275,7 +276,15 @@ refresh_fire(evutil_socket_t fd, short what, void *arg)
 		refresh_schedule(e, NULL);
 }
 
-/* refresh_schedule - renew at 80% of the TTL, or retry soon on failure */
+/*
+ * refresh_schedule - renew a prefetched name before it expires.
+ *
+ * Answers come through libunbound's cache, whose TTLs count down: a
+ * refresh returns what is left, not a new TTL.  So the next refresh is
+ * set at half of what is left; near the end libunbound (configured with
+ * "prefetch: yes") fetches the RRset anew, and the following refresh
+ * returns a full TTL.  After a failure, retry soon.
+ */
 static void
 refresh_schedule(struct cache_entry *e, const struct dance_tlsa *t)
 {
@@ -286,10 +295,11 @@ refresh_schedule(struct cache_entry *e, const struct dance_tlsa *t)
 		return;
 	if (t != NULL && (t->status == DANCE_DNS_SECURE ||
 	    t->status == DANCE_DNS_SECURE_NXDOMAIN ||
-	    t->status == DANCE_DNS_SECURE_NODATA) && t->ttl > 0) {
-		ms = (uint64_t)t->ttl * 800;
-		if (ms < 1000)
-			ms = 1000;
+	    t->status == DANCE_DNS_SECURE_NODATA)) {
+		/* TTL 0: libunbound's copy runs out within the second. */
+		ms = (uint64_t)t->ttl * 500;
+		if (ms < PREFETCH_MIN_MS)
+			ms = PREFETCH_MIN_MS;
 	}
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;

@@ -134,7 +134,12 @@ dance_ctx_new(struct event_base *base, int *err)
 	 * ub_ctx_delete() (NLnetLabs/unbound#775), and a thread keeps every
 	 * slow authority off our event thread.
 	 */
-	if (ub_ctx_async(ctx->ub, 1) != 0) {
+	/*
+	 * "prefetch": libunbound renews an RRset queried in the last tenth
+	 * of its TTL, which is what keeps our prefetched names fresh.
+	 */
+	if (ub_ctx_async(ctx->ub, 1) != 0 ||
+	    ub_ctx_set_option(ctx->ub, "prefetch:", "yes") != 0) {
 		if (err != NULL)
 			*err = DANCE_ERR_RESOLVER;
 		goto fail;

@@ -406,6 +406,10 @@ dance_ssl_add_tlsa(SSL *ssl, const char *base, const struct dance_tlsa *t)
 		    t->owner, t->nrr, st->unusable_rr);
 		return DANCE_ERR_NO_USABLE;
 	}
+	/* Through a CNAME the records belong to its target, not the alias. */
+	if (t->canon != NULL &&
+	    dance_name_canon(t->canon, st->owner, sizeof(st->owner)) == 0)
+		return usable;
 	if (strlen(t->owner) < sizeof(st->owner))
 		memcpy(st->owner, t->owner, strlen(t->owner) + 1);
 	return usable;

@@ -152,6 +152,12 @@ tlsa_done(void *arg, struct dance_tlsa *t)
 
 	print_tlsa(t);
 	if (t->status != DANCE_DNS_SECURE) {
+		/* The one refusal line, worded as the library's own. */
+		log_warnx("server %s port %u: handshake_failure: %s: TLSA %s "
+		    "is %s%s%s", c->host, c->port,
+		    dance_strerror(dance_dns_status_err(t->status)), t->owner,
+		    dance_dns_status_str(t->status), t->why ? ": " : "",
+		    t->why ? t->why : "");
 		printf("server %s port %u: NOT authenticated: %s\n", c->host,
 		    c->port, dance_strerror(dance_dns_status_err(t->status)));
 		c->result = CLI_FAIL;
@@ -260,6 +266,8 @@ cmd_check(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	c.client_name = o.client_name;
+	/* Line by line, so a script can follow the stages as they happen. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("loradane", 1, verbose);
 	dance_ctx_set_log(c.ctx, log_dance, NULL,
 	    verbose ? DANCE_LOG_DEBUG : DANCE_LOG_WARNING);
