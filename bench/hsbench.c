@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,18 @@ proc_cpu_s(long pid)
 	if ((tck = sysconf(_SC_CLK_TCK)) <= 0)
 		return -1;
 	return (double)sum / (double)tck;
+}
+
+/* self_cpu_s - this process's utime + stime, in seconds */
+static double
+self_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /* note_error - keep the first failure's reason for the summary */
@@ -467,7 +480,7 @@ main(int argc, char **argv)
 	const char *name = NULL, *errstr;
 	unsigned long long port = 0, conc = 1, v;
 	long pid = 0;
-	double t0, t1, c0 = 0, c1 = 0, wall, cpu;
+	double t0, t1, c0 = 0, c1 = 0, u0, wall, cpu, ucpu;
 	struct timespec settle = {0, SETTLE_MS * 1000000L};
 	int ch;
 
@@ -561,10 +574,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "hsbench: cannot read /proc/%ld/stat\n", pid);
 		return 1;
 	}
+	u0 = self_cpu_s();
 	t0 = now_s();
 	if (run(&b, (unsigned)conc) != 0)
 		return 1;
 	t1 = now_s();
+	ucpu = self_cpu_s() - u0;
 	nanosleep(&settle, NULL);
 	if (pid != 0 && (c1 = proc_cpu_s(pid)) < 0) {
 		fprintf(stderr, "hsbench: server %ld is gone\n", pid);
@@ -572,9 +587,11 @@ main(int argc, char **argv)
 	}
 	wall = t1 - t0;
 	cpu = c1 - c0;
+	/* The client's CPU tells a client-bound run from a server-bound one. */
 	printf("handshakes %llu failed %llu wall_s %.3f server_cpu_s %.2f "
-	    "hs_per_wall_s %.1f hs_per_server_cpu_s %.1f\n", b.ok, b.failed,
-	    wall, cpu, wall > 0 ? (double)b.ok / wall : 0.0,
+	    "client_cpu_s %.2f hs_per_wall_s %.1f hs_per_server_cpu_s %.1f\n",
+	    b.ok, b.failed, wall, cpu, ucpu,
+	    wall > 0 ? (double)b.ok / wall : 0.0,
 	    cpu > 0 ? (double)b.ok / cpu : 0.0);
 	if (b.failed > 0)
 		fprintf(stderr, "hsbench: %llu of %llu handshakes failed; "

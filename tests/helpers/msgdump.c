@@ -39,7 +39,8 @@
 /* Nothing in a test should wait longer than this for a peer. */
 #define IO_TIMEOUT_S 20
 
-static const unsigned char payload13[1] = {0};
+/* The -13 request: a zero-length ClientName, i.e. one octet 00. */
+static const unsigned char zero_name[1] = {0};
 static size_t payload_len = 1;
 
 /* hexline - print "TAG TT HEX" for one message */
@@ -55,7 +56,7 @@ hexline(const char *tag, const unsigned char *p, size_t len)
 	fflush(stdout);
 }
 
-/* on_msg - every handshake message, in both directions, as OpenSSL sees it */
+/* on_msg - every handshake message, both directions, as OpenSSL sees it */
 static void
 on_msg(int write_p, int version, int content_type, const void *buf,
     size_t len, SSL *ssl, void *arg)
@@ -83,7 +84,7 @@ ext_add(SSL *s, unsigned int ext_type, unsigned int context,
 	(void)add_arg;
 	if (!(context & SSL_EXT_TLS1_3_CERTIFICATE_REQUEST))
 		return 0;
-	*out = payload13;
+	*out = zero_name;
 	*outlen = payload_len;
 	return 1;
 }

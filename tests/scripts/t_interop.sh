@@ -154,6 +154,7 @@ sclient() {
 # dane_line RRDATA - what s_client prints when RRDATA matched the leaf:
 # apps/s_client.c shows the last 12 octets of the association data
 dane_line() {
+	# shellcheck disable=SC2086 # split "U S M DATA" into fields
 	set -- $1
 	echo "DANE TLSA $1 $2 $3 ...${4: -24} matched EE certificate at depth 0"
 }
@@ -173,14 +174,15 @@ check_verified() {
 
 # check_refused NAME - s_client's DANE verdict was "no match"
 check_refused() {
-	check "$1: s_client says Verification error: no matching DANE TLSA records" \
+	check "$1: s_client says Verification error: no matching DANE TLSA" \
 	    grep -qx "Verification error: no matching DANE TLSA records" \
 	    "$TMP/$1.out"
 	check "$1: s_client says Verify return code: 65" \
 	    grep -qx "Verify return code: 65 (no matching DANE TLSA records)" \
 	    "$TMP/$1.out"
 	check "$1: s_client prints no DANE match" \
-	    bash -c "! grep -q -e '^Verification: OK' -e '^DANE TLSA' '$TMP/$1.out'"
+	    bash -c "! grep -q -e '^Verification: OK' -e '^DANE TLSA' \
+	    '$TMP/$1.out'"
 }
 
 # cr_report NAME - the extensions of every CertificateRequest s_client
@@ -202,6 +204,17 @@ cr_report() {
 	observed "s_client -msg, serve-test $1" "$r"
 	echo "$r"
 }
+# stop_checked NAME - SIGTERM serve-test; it must exit 0 (under
+# SANITIZE=1 a leak or error report makes it exit non-zero)
+stop_checked() {
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID"
+	check "serve-test $1 exits 0 on SIGTERM" test $? -eq 0
+}
+
+# hs_types NAME - the types of the handshake messages s_client received
+hs_types() { msg_hs "$TMP/$1.out" | cut -c1-2 | tr '\n' ' '; }
+
 # observed WHAT TEXT - keep what a check saw, printed as TAP comments at
 # the end (the bytes themselves, for the record)
 observed() { sed "s|^|$1: |" <<<"$2" >>"$TMP/observed.log"; }
@@ -237,8 +250,8 @@ for rr in "$rr311" "$rr301" "$rr312" "$rr310"; do
 	check "$n: s_client exits 0" test $? -eq 0
 	check_verified "$n" "$rr"
 done
-same "none: no CertificateRequest when client auth is off" \
-    "$(cr_report none-311)" "CRs: 0"
+same "none: server sent SH, EE, CT, CV, Fin: no CertificateRequest" \
+    "$(hs_types none-311)" "02 08 0b 0f 14 "
 sclient none-bad -dane_tlsa_domain "$host" -dane_tlsa_rrdata "$rrbad"
 check_refused none-bad
 sclient none-bad-strict -dane_tlsa_domain "$host" -dane_tlsa_rrdata "$rrbad" \
@@ -262,7 +275,7 @@ ldv() {
 	    >"$TMP/ldv.out" 2>&1
 }
 ldv "$TMP/srv.tlsa"
-check "ldns-dane verify (3 1 1 from loradane tlsa) against --client-auth none exits 0" \
+check "ldns-dane verify (3 1 1 by loradane tlsa), --client-auth none: exit 0" \
     test $? -eq 0
 check "ldns-dane says 127.0.0.1 dane-validated successfully" \
     grep -qx "127.0.0.1 dane-validated successfully" "$TMP/ldv.out"
@@ -273,9 +286,9 @@ ldv "$TMP/wrong.tlsa"
 rc=$?
 check "ldns-dane verify with another key's TLSA fails" test $rc -ne 0
 check "ldns-dane says no matching DANE TLSA records" \
-    grep -qx "127.0.0.1 did not dane-validate, because: no matching DANE TLSA records" \
-    "$TMP/ldv.out"
-stop_server "$SERVER_PID"
+    grep -qx "127.0.0.1 did not dane-validate, because: no matching DANE TLSA \
+records" "$TMP/ldv.out"
+stop_checked none
 
 # Default mode (DANE client auth): s_client verifies the server before the
 # server refuses the client's missing identity.
@@ -290,6 +303,8 @@ check "ldns-dane verify succeeds against the DANE-client-auth server" \
 
 # ---- 2. the server's CertificateRequest, as s_client decrypted it ----
 
+same "default: server sent SH, EE, CR, CT, CV, Fin" "$(hs_types dane-311)" \
+    "02 08 0d 0b 0f 14 "
 same "default: CR carries ff dc with data 00 (FF DC 00 01 00)" \
     "$(cr_report dane-311 | grep -v ' 000d ')" \
     "$(printf 'CR 1: ffdc ffdc000100\nCRs: 1')"
@@ -300,18 +315,19 @@ check "-trace decodes extension_type=UNKNOWN(65500), length=1, data 00" \
     '$TMP/dane-trace.out' | grep -Eq '^ +0000 - 00 '"
 check "serve-test logs that it refused the identity-less client" \
     wait_for "$TMP/dane.err" "peer did not return a certificate"
-stop_server "$SERVER_PID"
+stop_checked dane
 
 cr_run() {	# cr_run NAME WANT serve-test-options... - one CR capture
 	local name=$1 want=$2
 	shift 2
 	start_server "$name" "$port" "$@" || not_ok "serve-test $* starts"
-	sclient "$name" -msg -dane_tlsa_domain "$host" -dane_tlsa_rrdata "$rr311"
+	sclient "$name" -msg -dane_tlsa_domain "$host" \
+	    -dane_tlsa_rrdata "$rr311"
 	check_verified "$name" "$rr311"
-	same "$name ($*): CR extensions besides signature_algorithms: ${want#* }" \
+	same "$name ($*): CR extensions but signature_algorithms: ${want#* }" \
 	    "$(cr_report "$name" | grep -v ' 000d ')" \
 	    "$(printf 'CR 1: %s\nCRs: 1' "$want")"
-	stop_server "$SERVER_PID"
+	stop_checked "$name"
 }
 cr_run compat07 "ffdc ffdc0000" --compat07
 cr_run ext65501 "ffdd ffdd000100" --ext-type 65501
@@ -324,6 +340,8 @@ cr_run ext65501-07 "ffdd ffdd0000" --ext-type 65501 --compat07
 observe() {
 	local name=$1 a=() pid
 	shift
+	# Never a stale result from a previous run.
+	CHECK_RC=255 DUMP_RC=255
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 		a+=("$1")
 		shift
@@ -334,11 +352,13 @@ observe() {
 	pid=$!
 	_bg_pids="$_bg_pids $pid"
 	if ! wait_for "$TMP/$name.dump" '^listening on' 15; then
+		not_ok "$name: msgdump starts on port $port"
 		sed 's/^/#   /' "$TMP/$name.dumperr" >&2
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		return 1
 	fi
+	# shellcheck disable=SC2086 # RESOLVER is several options
 	timeout 30 "$LORADANE" check "$host" "$port" $RESOLVER "$@" \
 	    >"$TMP/$name.check" 2>&1
 	CHECK_RC=$?
@@ -348,7 +368,16 @@ observe() {
 }
 
 # recv_hex NAME TYPE - the received handshake message(s) of TYPE
-recv_hex() { awk -v t="$2" '$1 == "recv" && $2 == t { print $3 }' "$TMP/$1.dump"; }
+recv_hex() {
+	awk -v t="$2" '$1 == "recv" && $2 == t { print $3 }' "$TMP/$1.dump"
+}
+
+# sent_cr_exts NAME - extensions of the CertificateRequest msgdump sent,
+# signature_algorithms left out
+sent_cr_exts() {
+	cr_exts "$(awk '$1 == "sent" && $2 == "0d" { print $3 }' \
+	    "$TMP/$1.dump")" | grep -v '^000d '
+}
 
 # client_report NAME - every entry of the received Certificate, cert_data
 # replaced by a name when it is one of ours
@@ -375,16 +404,17 @@ client_report() {
 # Certificate: the client sent exactly ClientHello, Certificate,
 # CertificateVerify, Finished, and its ClientHello has no dane_clientid
 check_only_cert_carries() {
-	local types ch
+	local types ch d
 	types=$(awk '$1 == "recv" { printf "%s ", $2 }' "$TMP/$1.dump")
 	same "$1: client handshake messages are exactly CH, CT, CV, Fin" \
 	    "$types" "01 0b 0f 14 "
 	ch=$(ch_exts "$(recv_hex "$1" 01)") || ch="malformed ClientHello"
 	# A parsed ClientHello always has extensions (supported_versions).
+	d="$1: ClientHello parses and carries no ffdc/ffdd extension"
 	if [ -n "$ch" ] && ! grep -Eq '^(ffdc|ffdd|malformed)' <<<"$ch"; then
-		ok "$1: ClientHello parses and carries no ffdc/ffdd extension"
+		ok "$d"
 	else
-		not_ok "$1: ClientHello parses and carries no ffdc/ffdd extension"
+		not_ok "$d"
 		echo "$ch" | sed 's/^/#   /' >&2
 	fi
 }
@@ -392,18 +422,28 @@ check_only_cert_carries() {
 ee=_ns-client.ee.good.dance.test
 want_ee=$(clientid_ext 65500 "$ee")
 observe ee -- --client-name "$ee" --cert "$C/cli.crt" --key "$C/cli.key"
-check "ee: loradane check exits 0 (observer accepts, server is DANE-authenticated)" \
+check "ee: loradane check exits 0 (server DANE-authenticated, observer ok)" \
     test "$CHECK_RC" -eq 0
 check "ee: msgdump exits 0 after one handshake" test "$DUMP_RC" -eq 0
 same "ee: observer's own CR extensions" \
-    "$(cr_exts "$(awk '$1 == "sent" && $2 == "0d" { print $3 }' "$TMP/ee.dump")" |
-    grep -v '^000d ')" "ffdc ffdc000100"
-same "ee: Certificate = 1 entry (cli), ext FF DC 00 1E 1D '$ee'" \
+    "$(sent_cr_exts ee)" "ffdc ffdc000100"
+same "ee: Certificate = 1 entry (cli), ext FF DC 00 1E 1D + '$ee' (29 octets)" \
     "$(client_report ee)" "entry 0: cli ext $want_ee"
 same "ee: OpenSSL's parse callback saw the ClientName on entry 0 only" \
     "$(awk '$1 == "ext"' "$TMP/ee.dump")" \
     "ext 0 $(printf '%02x' ${#ee})$(hexstr "$ee")"
 check_only_cert_carries ee
+
+# The spec's own example (§1.2), bytes copied from its text: a 21-octet
+# name.  The observer needs no TLSA for it: it accepts any certificate.
+spec_ext=$(echo "FF DC 00 16 15 5F 6E 73 2D 63 6C 69 65 6E 74 2E 6E 73 2E 65
+    78 61 6D 70 6C 65" | tr -d ' \n' | tr A-F a-f)
+same "clientid_ext (expected-bytes helper) reproduces the spec §1.2 example" \
+    "$(clientid_ext 65500 _ns-client.ns.example)" "$spec_ext"
+observe spec -- --client-name _ns-client.ns.example --cert "$C/cli.crt" \
+    --key "$C/cli.key"
+same "spec: entry 0 carries FF DC 00 16 15 5F 6E 73 ... exactly as in §1.2" \
+    "$(client_report spec)" "entry 0: cli ext $spec_ext"
 
 ta=_ns-client.ta.good.dance.test
 want_ta=$(clientid_ext 65500 "$ta")
@@ -422,8 +462,7 @@ check_only_cert_carries chain
 observe empty 65500 empty -- --client-name "$ee" --cert "$C/cli.crt" \
     --key "$C/cli.key"
 same "empty (-07) CR: observer sent FF DC 00 00" \
-    "$(cr_exts "$(awk '$1 == "sent" && $2 == "0d" { print $3 }' "$TMP/empty.dump")" |
-    grep -v '^000d ')" "ffdc ffdc0000"
+    "$(sent_cr_exts empty)" "ffdc ffdc0000"
 same "empty (-07) CR: client still answers on entry 0" \
     "$(client_report empty)" "entry 0: cli ext $want_ee"
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -121,6 +122,8 @@ tu_spawn_helper(const char *name, char *const argv[],
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* Never outlive a test that failed half-way. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(pfd[1], STDOUT_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
