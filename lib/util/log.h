@@ -18,9 +18,9 @@ void log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((__format__(printf, 1, 2)));
-_Noreturn void fatal(const char *, ...)
+_Noreturn void fatal(const char *, ...) __attribute__((__noreturn__))
     __attribute__((__format__(printf, 1, 2)));
-_Noreturn void fatalx(const char *, ...)
+_Noreturn void fatalx(const char *, ...) __attribute__((__noreturn__))
     __attribute__((__format__(printf, 1, 2)));
 
 /** Log at a syslog priority (for library log callbacks). */
