@@ -44,11 +44,11 @@
 #include "util/strnum.h"
 
 #define EXT_CLIENTID 0xFFDC
-#define EXT_CONTEXT                                                        \
-	(SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |        \
+#define EXT_CONTEXT                                                            \
+	(SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |            \
 	    SSL_EXT_TLS1_3_CERTIFICATE)
 #define MAX_CONC 64
-#define SETTLE_MS 20		/* let the server finish its last close */
+#define SETTLE_MS 20 /* let the server finish its last close */
 
 enum mode { MODE_HELLO, MODE_CLOSE };
 enum slot_state { S_IDLE, S_CONNECT, S_HANDSHAKE, S_SHUTDOWN, S_READ };
@@ -57,9 +57,9 @@ struct slot {
 	enum slot_state state;
 	int fd;
 	SSL *ssl;
-	short events;		/* what poll() waits for */
+	short events; /* what poll() waits for */
 	int got_hello;
-	double deadline;	/* monotonic seconds */
+	double deadline; /* monotonic seconds */
 };
 
 struct bench {
@@ -68,20 +68,21 @@ struct bench {
 	enum mode mode;
 	unsigned long long n, started, ok, failed;
 	double timeout_s;
-	unsigned char name_ext[256];	/* length byte, then the name */
+	unsigned char name_ext[256]; /* length byte, then the name */
 	size_t name_ext_len;
 	char first_error[256];
 };
 
-/* usage - print the synopsis; exit status 2 */
-static void __attribute__((noreturn))
+/* usage - print the synopsis; returns the exit status for it */
+static int
 usage(void)
 {
-	fprintf(stderr, "usage: hsbench -p PORT -C CHAIN.pem -k KEY.pem "
+	fprintf(stderr,
+	    "usage: hsbench -p PORT -C CHAIN.pem -k KEY.pem "
 	    "[-a ADDR] [-n N] [-c CONC]\n"
 	    "  [-N CLIENTNAME] [-P SERVER_PID] [-m hello|close] "
 	    "[-t TIMEOUT_MS]\n");
-	exit(2);
+	return 2;
 }
 
 /* now_s - monotonic clock in seconds */
@@ -164,12 +165,11 @@ note_error(struct bench *b, const char *what)
 	e = ERR_peek_error();
 	if (e != 0) {
 		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		snprintf(b->first_error, sizeof(b->first_error), "%s: %s",
-		    what, ebuf);
+		snprintf(b->first_error, sizeof(b->first_error), "%s: %s", what,
+		    ebuf);
 	} else
-		snprintf(b->first_error, sizeof(b->first_error), "%s%s%s",
-		    what, errno != 0 ? ": " : "",
-		    errno != 0 ? strerror(errno) : "");
+		snprintf(b->first_error, sizeof(b->first_error), "%s%s%s", what,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 }
 
 /* clientid_add - our ClientName, on the end-entity entry only */
@@ -195,8 +195,8 @@ clientid_add(SSL *s, unsigned int ext_type, unsigned int context,
 /* clientid_parse - the server's request: empty (-07) or a zero byte */
 static int
 clientid_parse(SSL *s, unsigned int ext_type, unsigned int context,
-    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx,
-    int *al, void *parse_arg)
+    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx, int *al,
+    void *parse_arg)
 {
 	(void)s;
 	(void)ext_type;
@@ -233,8 +233,8 @@ ctx_new(struct bench *b, const char *chain, const char *key)
 	    SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(c) != 1)
 		goto fail;
-	if (SSL_CTX_add_custom_ext(c, EXT_CLIENTID, EXT_CONTEXT,
-	    clientid_add, NULL, b, clientid_parse, NULL) != 1)
+	if (SSL_CTX_add_custom_ext(c, EXT_CLIENTID, EXT_CONTEXT, clientid_add,
+		NULL, b, clientid_parse, NULL) != 1)
 		goto fail;
 	return c;
 fail:
@@ -342,7 +342,8 @@ slot_read(struct bench *b, struct slot *s)
 			return;
 		default:
 			e = ERR_peek_error();
-			if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			if (ERR_GET_REASON(e) ==
+			    SSL_R_UNEXPECTED_EOF_WHILE_READING)
 				break;
 			slot_close(b, s, 0, "read (server refused us?)");
 			return;
@@ -496,17 +497,17 @@ main(int argc, char **argv)
 		case 'p':
 			port = strnum_parse(optarg, 1, 65535, &errstr);
 			if (errstr != NULL)
-				usage();
+				return usage();
 			break;
 		case 'n':
 			b.n = strnum_parse(optarg, 1, 100000000, &errstr);
 			if (errstr != NULL)
-				usage();
+				return usage();
 			break;
 		case 'c':
 			conc = strnum_parse(optarg, 1, MAX_CONC, &errstr);
 			if (errstr != NULL)
-				usage();
+				return usage();
 			break;
 		case 'C':
 			chain = optarg;
@@ -520,7 +521,7 @@ main(int argc, char **argv)
 		case 'P':
 			v = strnum_parse(optarg, 1, 4194304, &errstr);
 			if (errstr != NULL)
-				usage();
+				return usage();
 			pid = (long)v;
 			break;
 		case 'm':
@@ -529,20 +530,20 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "close") == 0)
 				b.mode = MODE_CLOSE;
 			else
-				usage();
+				return usage();
 			break;
 		case 't':
 			v = strnum_parse(optarg, 1, 600000, &errstr);
 			if (errstr != NULL)
-				usage();
+				return usage();
 			b.timeout_s = (double)v / 1000;
 			break;
 		default:
-			usage();
+			return usage();
 		}
 	}
 	if (optind != argc || port == 0 || chain == NULL || key == NULL)
-		usage();
+		return usage();
 	if (name != NULL) {
 		/* The wire form: one length byte, no trailing dot. */
 		size_t len = strlen(name);
@@ -588,14 +589,17 @@ main(int argc, char **argv)
 	wall = t1 - t0;
 	cpu = c1 - c0;
 	/* The client's CPU tells a client-bound run from a server-bound one. */
-	printf("handshakes %llu failed %llu wall_s %.3f server_cpu_s %.2f "
+	printf(
+	    "handshakes %llu failed %llu wall_s %.3f server_cpu_s %.2f "
 	    "client_cpu_s %.2f hs_per_wall_s %.1f hs_per_server_cpu_s %.1f\n",
 	    b.ok, b.failed, wall, cpu, ucpu,
 	    wall > 0 ? (double)b.ok / wall : 0.0,
 	    cpu > 0 ? (double)b.ok / cpu : 0.0);
 	if (b.failed > 0)
-		fprintf(stderr, "hsbench: %llu of %llu handshakes failed; "
-		    "first: %s\n", b.failed, b.n, b.first_error);
+		fprintf(stderr,
+		    "hsbench: %llu of %llu handshakes failed; "
+		    "first: %s\n",
+		    b.failed, b.n, b.first_error);
 	SSL_CTX_free(b.ctx);
 	return b.failed > 0 ? 1 : 0;
 }

@@ -8,8 +8,9 @@
 # server pinned to CPU 1, load generator to CPU 0, server CPU from
 # /proc/PID/stat, a warm-up then RUNS measured runs, median and min-max.
 #
-# Environment: BENCH_N (handshakes per run, 2000), BENCH_RUNS (5),
-# BENCH_WARMUP (500), BENCH_CONC (connections at a time, 1).
+# Environment: BENCH_N (handshakes per mode and run, 2000), BENCH_RUNS
+# (5), BENCH_WARMUP (500), BENCH_CONC (connections at a time, 1),
+# BENCH_CHUNK (handshakes per hsbench call, 250; see "Measured runs").
 set -u
 BUILD=${1:?usage: bench/run.sh BUILD}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,12 @@ N=${BENCH_N:-2000}
 RUNS=${BENCH_RUNS:-5}
 WARMUP=${BENCH_WARMUP:-500}
 CONC=${BENCH_CONC:-1}
+CHUNK=${BENCH_CHUNK:-250}
+for v in "$N" "$RUNS" "$WARMUP" "$CONC" "$CHUNK"; do
+	case $v in
+	'' | *[!0-9]* | 0) echo "bench: bad BENCH_* value '$v'" >&2; exit 2 ;;
+	esac
+done
 
 die() {
 	echo "bench: $*" >&2
@@ -170,49 +177,63 @@ grep -q "authenticated as $NAME by TLSA $NAME 3 1 1 at depth 0" \
 grep -q "authenticated as" "$FIX/pkix.err" &&
     die "PKIX server logged a DANE authentication"
 
-# Measured runs, interleaved (DANE, PKIX, s_server, DANE, ...) so that a
-# change in background load hits all three modes alike.
+# Measured runs.  A run is N handshakes per mode, made in chunks of
+# CHUNK that alternate between the modes (DANE, PKIX, s_server, DANE,
+# ...), so that a burst of background load on this shared machine lands
+# on all three modes alike instead of on one mode's whole run.  Between
+# its chunks a server is idle, so the per-chunk CPU readings add up to
+# the server's CPU for the run.
+nchunks=$(((N + CHUNK - 1) / CHUNK))
 for ((r = 1; r <= RUNS; r++)); do
-	for m in dane pkix ossl; do
-		if ! client "$m" "$N" >"$FIX/run.$m.$r"; then
-			cat "$FIX/run.$m.$r" >&2
-			die "run $r against $m failed"
-		fi
+	for ((k = 0; k < nchunks; k++)); do
+		n=$((N - k * CHUNK < CHUNK ? N - k * CHUNK : CHUNK))
+		for m in dane pkix ossl; do
+			if ! client "$m" "$n" >>"$FIX/run.$m.$r"; then
+				tail -n 1 "$FIX/run.$m.$r" >&2
+				die "run $r against $m failed"
+			fi
+		done
 	done
 done
 
-# field NAME FILE... - the value after NAME in hsbench's result lines
-field() {
-	local name=$1
-	shift
-	awk -v k="$name" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$@"
+# agg FILE NAME - a run's rate: its handshakes over the sum of NAME
+agg() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i++) {
+		if ($i == "handshakes") hs += $(i + 1)
+		if ($i == k) t += $(i + 1) } }
+	    END { printf "%.1f\n", (t > 0 ? hs / t : 0) }' "$1"
 }
 
-# stats - median, min and max of the numbers on stdin
+# stats [DECIMALS] - median, min and max of the numbers on stdin
 stats() {
-	sort -g | awk '{ v[NR] = $1 } END {
+	sort -g | awk -v d="${1:-1}" '{ v[NR] = $1 } END {
 		if (NR == 0) { print "nan nan nan"; exit }
 		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+		f = "%." d "f %." d "f %." d "f\n"
+		printf f, m, v[1], v[NR] }'
 }
 
 declare -A MED
 echo "loradane bench: full TLS 1.3 handshakes with a client certificate, per server-CPU-second"
 echo "host: $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs; $(openssl version); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "$N handshakes per run, $CONC at a time, warm-up $WARMUP, $RUNS measured runs (interleaved); server on CPU 1, client on CPU 0"
+echo "$N handshakes per mode and run, $CONC at a time, in chunks of $CHUNK alternating between the modes;"
+echo "warm-up $WARMUP per mode, then $RUNS measured runs; server on CPU 1, client on CPU 0"
 echo
 printf '%-9s %10s %21s %12s %10s   %s\n' mode "hs/CPU-s" "(min - max)" \
     "wall hs/s" "CPU ms/hs" "runs (hs/CPU-s)"
 for m in dane pkix ossl; do
-	files=()
-	for ((r = 1; r <= RUNS; r++)); do files+=("$FIX/run.$m.$r"); done
-	read -r med lo hi < <(field hs_per_server_cpu_s "${files[@]}" | stats)
-	read -r wmed _ _ < <(field hs_per_wall_s "${files[@]}" | stats)
+	rates=$(for ((r = 1; r <= RUNS; r++)); do
+		agg "$FIX/run.$m.$r" server_cpu_s
+	done)
+	read -r med lo hi < <(stats <<<"$rates")
+	read -r wmed _ _ < <(for ((r = 1; r <= RUNS; r++)); do
+		agg "$FIX/run.$m.$r" wall_s
+	done | stats)
 	MED[$m]=$med
 	case $m in dane) label=DANE ;; pkix) label=PKIX ;; *) label=s_server ;; esac
 	printf '%-9s %10s %21s %12s %10s   %s\n' "$label" "$med" "($lo - $hi)" \
 	    "$wmed" "$(awk -v x="$med" 'BEGIN { printf "%.3f", 1000 / x }')" \
-	    "$(field hs_per_server_cpu_s "${files[@]}" | tr '\n' ' ')"
+	    "$(tr '\n' ' ' <<<"$rates")"
 done
 echo
 
@@ -224,11 +245,11 @@ ratio() {
 round_ratios() {
 	local r a b
 	for ((r = 1; r <= RUNS; r++)); do
-		a=$(field hs_per_server_cpu_s "$FIX/run.$1.$r")
-		b=$(field hs_per_server_cpu_s "$FIX/run.$2.$r")
+		a=$(agg "$FIX/run.$1.$r" server_cpu_s)
+		b=$(agg "$FIX/run.$2.$r" server_cpu_s)
 		ratio "$a" "$b"
 		echo
-	done | stats | awk '{ printf "%.2f-%.2f", $2, $3 }'
+	done | stats 2 | awk '{ printf "%s-%s", $2, $3 }'
 }
 rp=$(ratio "${MED[dane]}" "${MED[pkix]}")
 ro=$(ratio "${MED[dane]}" "${MED[ossl]}")
@@ -244,6 +265,6 @@ echo "commands (ports and paths of this run):"
 echo "  DANE:     $CMD_DANE"
 echo "  PKIX:     $CMD_PKIX"
 echo "  s_server: $CMD_OSSL </dev/null"
-echo "  client:   $PIN_CLI $HSBENCH -p PORT -P SERVER_PID -n $N -m hello|close $CLI_ARGS"
+echo "  client:   $PIN_CLI $HSBENCH -p PORT -P SERVER_PID -n $CHUNK -m hello|close $CLI_ARGS"
 echo "            (-m close for s_server, which sends nothing: the client sends close_notify and waits for the server's close)"
 echo "(bench took ${SECONDS} s)"

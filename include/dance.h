@@ -360,7 +360,8 @@ SSL_CTX *dance_tls_ssl_ctx(struct dance_tls *tls);
 
 /**
  * Check a ClientName against the rules of client-auth-13 §1.3 (text form,
- * 1..255 octets, letters, digits, '-', '_' and '.', no empty label).
+ * letters, digits, '-', '_' and '.', no empty label, labels of at most 63
+ * octets, at most 253 octets: the longest name the DNS can hold).
  * @return DANCE_OK or DANCE_ERR_BAD_NAME.
  */
 int dance_clientname_check(const char *name, size_t len);

@@ -29,7 +29,8 @@
 	(SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |        \
 	    SSL_EXT_TLS1_3_CERTIFICATE)
 
-/* dance_clientname_check - text form, [A-Za-z0-9_-.], no empty label */
+/* dance_clientname_check - text form, [A-Za-z0-9_-.], no empty label,
+ * a name that fits the DNS (253 octets) */
 int
 dance_clientname_check(const char *name, size_t len)
 {
@@ -39,7 +40,8 @@ dance_clientname_check(const char *name, size_t len)
 		return DANCE_ERR_BAD_NAME;
 	if (name[len - 1] == '.')
 		len--;			/* tolerate one final dot */
-	if (len == 0 || name[0] == '.')
+	/* 255 octets on the wire make at most 253 in text form. */
+	if (len == 0 || len > 253 || name[0] == '.')
 		return DANCE_ERR_BAD_NAME;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
@@ -222,8 +224,8 @@ server_parse(SSL *s, unsigned int ext_type, unsigned int context,
 	}
 	if (dance_clientname_check((const char *)in + 1, n) != DANCE_OK) {
 		dance_conn_fail(st, DANCE_ERR_BAD_NAME,
-		    "ClientName has characters outside [A-Za-z0-9._-] or an "
-		    "empty or long label");
+		    "ClientName has characters outside [A-Za-z0-9._-], an "
+		    "empty or long label, or is longer than 253 octets");
 		return 0;
 	}
 	memcpy(st->name, in + 1, n);

@@ -154,7 +154,8 @@ tlsa_done(void *arg, struct dance_tlsa *t)
 	if (t->status != DANCE_DNS_SECURE) {
 		/* The one refusal line, worded as the library's own. */
 		log_warnx("server %s port %u: handshake_failure: %s: TLSA %s "
-		    "is %s%s%s", c->host, c->port,
+			  "is %s%s%s",
+		    c->host, c->port,
 		    dance_strerror(dance_dns_status_err(t->status)), t->owner,
 		    dance_dns_status_str(t->status), t->why ? ": " : "",
 		    t->why ? t->why : "");

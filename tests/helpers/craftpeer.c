@@ -50,17 +50,17 @@
 #include "util/strnum.h"
 
 #define EXT_DEFAULT 0xFFDC
-#define EXT_MAX 65535		/* extension_data<0..2^16-1> */
+#define EXT_MAX 65535 /* extension_data<0..2^16-1> */
 
 struct peer {
 	uint16_t ext_type;
-	unsigned char *ext;	/* payload, NULL: send no extension */
+	unsigned char *ext; /* payload, NULL: send no extension */
 	size_t ext_len;
-	size_t ext_idx;		/* certificate entry that carries it */
-	int cr_ext_seen;	/* the server's CR carried the extension */
-	int alert_in;		/* fatal alert received, -1: none */
-	int alert_out;		/* fatal alert we sent, -1: none */
-	unsigned tickets;	/* NewSessionTicket messages received */
+	size_t ext_idx;   /* certificate entry that carries it */
+	int cr_ext_seen;  /* the server's CR carried the extension */
+	int alert_in;     /* fatal alert received, -1: none */
+	int alert_out;    /* fatal alert we sent, -1: none */
+	unsigned tickets; /* NewSessionTicket messages received */
 };
 
 /* The info and session callbacks have no argument of their own. */
@@ -70,7 +70,8 @@ static struct peer peer;
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: craftpeer --connect ADDR:PORT --cert FILE "
+	fprintf(stderr,
+	    "usage: craftpeer --connect ADDR:PORT --cert FILE "
 	    "--key FILE\n"
 	    "\t[--ext-hex HEX] [--ext-chainidx N] [--ext-type N] [--tls12]\n"
 	    "\t[--sign-key FILE] [--timeout MS]\n");
@@ -140,8 +141,8 @@ ext_add(SSL *s, unsigned int ext_type, unsigned int context,
 /* ext_parse - accept whatever the server's CertificateRequest carries */
 static int
 ext_parse(SSL *s, unsigned int ext_type, unsigned int context,
-    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx,
-    int *al, void *parse_arg)
+    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx, int *al,
+    void *parse_arg)
 {
 	struct peer *p = parse_arg;
 
@@ -177,7 +178,7 @@ new_session(SSL *s, SSL_SESSION *sess)
 	(void)s;
 	(void)sess;
 	peer.tickets++;
-	return 0;		/* not kept: OpenSSL frees it */
+	return 0; /* not kept: OpenSSL frees it */
 }
 
 /*
@@ -214,17 +215,16 @@ mismatched_key(const char *certfile, const char *keyfile)
 		goto done;
 	/* Only EC keys can be composed this way; the fixture's are P-256. */
 	if (EVP_PKEY_get_utf8_string_param(X509_get0_pubkey(x),
-	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen) != 1 ||
+		OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &glen) != 1 ||
 	    EVP_PKEY_get_octet_string_param(X509_get0_pubkey(x),
-	    OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &plen) != 1 ||
-	    EVP_PKEY_get_bn_param(other, OSSL_PKEY_PARAM_PRIV_KEY,
-	    &priv) != 1)
+		OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &plen) != 1 ||
+	    EVP_PKEY_get_bn_param(other, OSSL_PKEY_PARAM_PRIV_KEY, &priv) != 1)
 		goto done;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, glen) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    pub, plen) != 1 ||
+	    OSSL_PARAM_BLD_push_utf8_string(
+		bld, OSSL_PKEY_PARAM_GROUP_NAME, group, glen) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(
+		bld, OSSL_PKEY_PARAM_PUB_KEY, pub, plen) != 1 ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) != 1 ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto done;
@@ -269,10 +269,10 @@ tcp_connect(const char *target, unsigned timeout_ms)
 		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 		if (fd < 0)
 			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		    sizeof(tv)) == 0 &&
-		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv)) == 0 &&
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ==
+			0 &&
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ==
+			0 &&
 		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
@@ -302,8 +302,9 @@ report(SSL *ssl, int r, const char *what)
 	else if (se == SSL_ERROR_SYSCALL && errno != 0)
 		snprintf(buf, sizeof(buf), "%s", strerror(errno));
 	else
-		snprintf(buf, sizeof(buf), "%s", se == SSL_ERROR_ZERO_RETURN ?
-		    "close_notify" : "end of stream");
+		snprintf(buf, sizeof(buf), "%s",
+		    se == SSL_ERROR_ZERO_RETURN ? "close_notify"
+						: "end of stream");
 	printf("closed: %s: %s", what, buf);
 	if (peer.alert_out >= 0)
 		printf(" (we sent alert %d %s)", peer.alert_out,
@@ -333,6 +334,12 @@ run(SSL_CTX *ctx, int fd)
 		SSL_free(ssl);
 		return rc;
 	}
+	/* OpenSSL answers only what the CR asked for: say so, or be misread. */
+	if (peer.ext != NULL && !peer.cr_ext_seen)
+		fprintf(stderr,
+		    "craftpeer: no extension %u in the server's "
+		    "CertificateRequest: none was sent\n",
+		    peer.ext_type);
 	/*
 	 * A TLS 1.3 client finishes its handshake before the server has
 	 * judged its certificate: the verdict is the server's first record,
@@ -362,6 +369,7 @@ run(SSL_CTX *ctx, int fd)
 	return 0;
 }
 
+/* main - one crafted handshake against ADDR:PORT, one line of verdict */
 int
 main(int argc, char **argv)
 {
@@ -393,26 +401,28 @@ main(int argc, char **argv)
 			sign = argv[++i];
 		else if (strcmp(a, "--ext-hex") == 0) {
 			free(peer.ext);
-			if (parse_hex(argv[++i], &peer.ext,
-			    &peer.ext_len) != 0) {
-				fprintf(stderr, "craftpeer: --ext-hex: not an "
+			if (parse_hex(argv[++i], &peer.ext, &peer.ext_len) !=
+			    0) {
+				fprintf(stderr,
+				    "craftpeer: --ext-hex: not an "
 				    "even-length hex string of at most %d "
-				    "octets\n", EXT_MAX);
+				    "octets\n",
+				    EXT_MAX);
 				return 2;
 			}
 		} else if (strcmp(a, "--ext-chainidx") == 0) {
-			peer.ext_idx = (size_t)strnum_parse(argv[++i], 0, 100,
-			    &errstr);
+			peer.ext_idx =
+			    (size_t)strnum_parse(argv[++i], 0, 100, &errstr);
 			if (errstr != NULL)
 				return usage();
 		} else if (strcmp(a, "--ext-type") == 0) {
-			peer.ext_type = (uint16_t)strnum_parse(argv[++i], 1,
-			    65535, &errstr);
+			peer.ext_type = (uint16_t)strnum_parse(
+			    argv[++i], 1, 65535, &errstr);
 			if (errstr != NULL)
 				return usage();
 		} else if (strcmp(a, "--timeout") == 0) {
-			timeout_ms = (unsigned)strnum_parse(argv[++i], 1,
-			    600000, &errstr);
+			timeout_ms = (unsigned)strnum_parse(
+			    argv[++i], 1, 600000, &errstr);
 			if (errstr != NULL)
 				return usage();
 		} else
@@ -423,22 +433,22 @@ main(int argc, char **argv)
 
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, tls12 ? TLS1_2_VERSION :
-	    TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, tls12 ? TLS1_2_VERSION :
-	    TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_min_proto_version(
+		ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(
+		ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_add_custom_ext(ctx, peer.ext_type,
-	    SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |
-	    SSL_EXT_TLS1_3_CERTIFICATE, ext_add, NULL, &peer, ext_parse,
-	    &peer) != 1) {
+		SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |
+		    SSL_EXT_TLS1_3_CERTIFICATE,
+		ext_add, NULL, &peer, ext_parse, &peer) != 1) {
 		ERR_print_errors_fp(stderr);
 		return 2;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	/* The new-session callback only runs with a client-side cache. */
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
-	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(
+	    ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_session);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		ERR_print_errors_fp(stderr);
@@ -447,14 +457,17 @@ main(int argc, char **argv)
 	if (sign != NULL) {
 		if ((pk = mismatched_key(cert, sign)) == NULL ||
 		    SSL_CTX_use_PrivateKey(ctx, pk) != 1) {
-			fprintf(stderr, "craftpeer: cannot compose a key from "
-			    "%s and %s\n", cert, sign);
+			fprintf(stderr,
+			    "craftpeer: cannot compose a key from "
+			    "%s and %s\n",
+			    cert, sign);
 			ERR_print_errors_fp(stderr);
 			return 2;
 		}
 		EVP_PKEY_free(pk);
-	} else if (SSL_CTX_use_PrivateKey_file(ctx, key,
-	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+	} else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) !=
+		1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_print_errors_fp(stderr);
 		return 2;
 	}

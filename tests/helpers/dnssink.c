@@ -94,13 +94,13 @@ print_query(const char *proto, const unsigned char *m, size_t len)
 	if (off + 5 > len)
 		goto junk;
 	if (n > 0)
-		n--;		/* no final dot */
+		n--; /* no final dot */
 	else
 		name[n++] = '.';
 	name[n] = '\0';
 	printf("query %s %s %s\n", proto, name,
-	    type_name((unsigned)m[off + 1] << 8 | m[off + 2], tbuf,
-	    sizeof(tbuf)));
+	    type_name(
+		(unsigned)m[off + 1] << 8 | m[off + 2], tbuf, sizeof(tbuf)));
 	fflush(stdout);
 	return;
 junk:
@@ -173,6 +173,7 @@ bind_local(int type, unsigned port)
 	return fd;
 }
 
+/* main - log every query on PORT until a signal */
 int
 main(int argc, char **argv)
 {

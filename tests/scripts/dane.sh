@@ -40,12 +40,11 @@ cert_of() {
 }
 key_of() { echo "$DANCE_CERTS/${1%-chain}.key"; }
 
-# name_hex NAME - a dane_clientid body: length octet, then NAME's octets
-name_hex() {
-	local hex
-	hex=$(printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n')
-	printf '%02x%s' $((${#hex} / 2)) "$hex"
-}
+# hex_of STRING - its octets in hex; len_prefixed HEX - HEX after a
+# length octet; name_hex NAME - a dane_clientid body for NAME
+hex_of() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+len_prefixed() { printf '%02x%s' $((${#1} / 2)) "$1"; }
+name_hex() { len_prefixed "$(hex_of "$1")"; }
 
 # free_port - a TCP and UDP port nobody listens on (as tests/run.sh)
 free_port() {
@@ -96,14 +95,40 @@ tally_ok() {
 	fi
 }
 
-# srv_stop - stop the server (waits for it) and check its tally
+# srv_stop - stop the server, wait for it, check its exit status (a
+# sanitizer report makes it non-zero) and its tally
 srv_stop() {
-	local want
+	local want rc
 	want="served $((N_OK + N_REF)) connections: $N_OK authenticated,"
 	want="$want $N_REF refused"
-	stop_server "$SERVER_PID"
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	rc=$?
+	check "$SRVNAME: server exits 0 on SIGTERM" test "$rc" -eq 0
 	check "$SRVNAME: server tally \"$want\", one log line each" \
 	    tally_ok "$want"
+}
+
+# no_sanitizer_report - no ASan/UBSan/LSan report in any output kept in
+# $TMP: refused clients exit non-zero anyway, so only this shows theirs.
+# One warning is expected and harmless: ASan's note that it cannot follow
+# the stack switch of OpenSSL's ASYNC jobs (google/sanitizers#189).
+no_sanitizer_report() {
+	local hits
+	hits=$(grep -HE '==[0-9]+==(ERROR|WARNING): |runtime error: ' \
+	    "$TMP"/* 2>/dev/null |
+	    grep -v 'WARNING: ASan is ignoring requested __asan_handle_no_return')
+	[ -z "$hits" ] && return 0
+	echo "# sanitizer reports:" >&2
+	echo "$hits" | sed 's/^/#   /' >&2
+	return 1
+}
+
+# dane_done - the last check of every t_dane_* script, then the plan
+dane_done() {
+	check "no sanitizer report from any server or client" \
+	    no_sanitizer_report
+	done_testing
 }
 
 # mark - remember where the server log ends; since_mark prints what

@@ -75,4 +75,4 @@ expect_refused "case 5 (v3, the old key cli)" "$R" cli \
 srv_stop
 swap_roll v1
 
-done_testing
+dane_done

@@ -26,7 +26,7 @@ fi
 
 if cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
     --inline-suppr --std=c11 -I include -I lib \
-    --include=/usr/include/x86_64-linux-gnu/sys/queue.h "${files[@]}" \
+    --include="/usr/include/$(gcc -print-multiarch)/sys/queue.h" "${files[@]}" \
     >"$TMP/cppcheck" 2>&1; then
 	ok "cppcheck: no warning"
 else

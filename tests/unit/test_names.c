@@ -59,7 +59,14 @@ test_clientname_rules(void **state)
 	long_name[256] = '\0';
 	assert_int_equal(dance_clientname_check(long_name, 256),
 	    DANCE_ERR_BAD_NAME);
-	assert_int_equal(dance_clientname_check(long_name, 255), DANCE_OK);
+	/* The extension allows 255 octets, the DNS only 253 of text. */
+	assert_int_equal(dance_clientname_check(long_name, 255),
+	    DANCE_ERR_BAD_NAME);
+	assert_int_equal(dance_clientname_check(long_name, 254),
+	    DANCE_ERR_BAD_NAME);
+	assert_int_equal(dance_clientname_check(long_name, 253), DANCE_OK);
+	long_name[253] = '.';	/* 253 octets and a final dot: fine */
+	assert_int_equal(dance_clientname_check(long_name, 254), DANCE_OK);
 }
 
 static void
