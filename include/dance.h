@@ -38,25 +38,25 @@ struct dance_lookup;
  */
 enum dance_err {
 	DANCE_OK = 0,
-	DANCE_ERR_NOMEM = -1,	    /* out of memory */
-	DANCE_ERR_INVAL = -2,	    /* bad argument or configuration */
-	DANCE_ERR_RESOLVER = -3,    /* libunbound set-up or query failure */
-	DANCE_ERR_TLS = -4,	    /* OpenSSL internal failure */
-	DANCE_ERR_FILE = -5,	    /* a file could not be read or parsed */
-	DANCE_ERR_DNS_BOGUS = -6,   /* DNSSEC validation failed */
-	DANCE_ERR_DNS_INSECURE = -7, /* the answer is not DNSSEC-signed */
-	DANCE_ERR_DNS_DENIED = -8,  /* secure NXDOMAIN or NODATA */
-	DANCE_ERR_DNS_TEMPFAIL = -9, /* SERVFAIL or timeout: retry later */
-	DANCE_ERR_NO_USABLE = -10,  /* no usable TLSA record */
-	DANCE_ERR_NO_MATCH = -11,   /* certificate did not match the TLSA */
-	DANCE_ERR_BAD_NAME = -12,   /* malformed ClientName */
-	DANCE_ERR_NOT_ALLOWED = -13, /* ClientName outside the allow-list */
+	DANCE_ERR_NOMEM = -1,         /* out of memory */
+	DANCE_ERR_INVAL = -2,         /* bad argument or configuration */
+	DANCE_ERR_RESOLVER = -3,      /* libunbound set-up or query failure */
+	DANCE_ERR_TLS = -4,           /* OpenSSL internal failure */
+	DANCE_ERR_FILE = -5,          /* a file could not be read or parsed */
+	DANCE_ERR_DNS_BOGUS = -6,     /* DNSSEC validation failed */
+	DANCE_ERR_DNS_INSECURE = -7,  /* the answer is not DNSSEC-signed */
+	DANCE_ERR_DNS_DENIED = -8,    /* secure NXDOMAIN or NODATA */
+	DANCE_ERR_DNS_TEMPFAIL = -9,  /* SERVFAIL or timeout: retry later */
+	DANCE_ERR_NO_USABLE = -10,    /* no usable TLSA record */
+	DANCE_ERR_NO_MATCH = -11,     /* certificate did not match the TLSA */
+	DANCE_ERR_BAD_NAME = -12,     /* malformed ClientName */
+	DANCE_ERR_NOT_ALLOWED = -13,  /* ClientName outside the allow-list */
 	DANCE_ERR_NO_EXTENSION = -14, /* peer sent no dane_clientid */
-	DANCE_ERR_HANDSHAKE = -15,  /* other TLS handshake failure */
-	DANCE_ERR_TIMEOUT = -16,    /* the operation's deadline passed */
-	DANCE_ERR_CONNECT = -17,    /* the TCP connection failed */
-	DANCE_ERR_CLOSED = -18,	    /* the peer closed the connection */
-	DANCE_ERR_STATE = -19,	    /* call not valid in this state */
+	DANCE_ERR_HANDSHAKE = -15,    /* other TLS handshake failure */
+	DANCE_ERR_TIMEOUT = -16,      /* the operation's deadline passed */
+	DANCE_ERR_CONNECT = -17,      /* the TCP connection failed */
+	DANCE_ERR_CLOSED = -18,       /* the peer closed the connection */
+	DANCE_ERR_STATE = -19,        /* call not valid in this state */
 };
 
 /**
@@ -68,12 +68,12 @@ const char *dance_strerror(int err);
 
 /* DNSSEC verdict of one lookup: only DANCE_DNS_SECURE data is ever used. */
 enum dance_dns_status {
-	DANCE_DNS_SECURE = 0,	     /* validated data */
-	DANCE_DNS_SECURE_NXDOMAIN,   /* validated: the name does not exist */
-	DANCE_DNS_SECURE_NODATA,     /* validated: no RRset of that type */
-	DANCE_DNS_INSECURE,	     /* no chain of trust: unusable */
-	DANCE_DNS_BOGUS,	     /* validation failed: see why */
-	DANCE_DNS_TEMPFAIL,	     /* SERVFAIL, timeout, resolver error */
+	DANCE_DNS_SECURE = 0,      /* validated data */
+	DANCE_DNS_SECURE_NXDOMAIN, /* validated: the name does not exist */
+	DANCE_DNS_SECURE_NODATA,   /* validated: no RRset of that type */
+	DANCE_DNS_INSECURE,        /* no chain of trust: unusable */
+	DANCE_DNS_BOGUS,           /* validation failed: see why */
+	DANCE_DNS_TEMPFAIL,        /* SERVFAIL, timeout, resolver error */
 };
 
 /**
@@ -93,20 +93,20 @@ struct dance_tlsa_rr {
 	uint8_t usage;
 	uint8_t selector;
 	uint8_t mtype;
-	size_t len;		/* length of data */
+	size_t len;                /* length of data */
 	const unsigned char *data; /* certificate association data */
 };
 
 /* The result of a TLSA lookup.  Immutable and reference-counted. */
 struct dance_tlsa {
-	char *owner;		   /* queried name, lower case, no final dot */
-	char *canon;		   /* name after CNAMEs, or NULL */
+	char *owner; /* queried name, lower case, no final dot */
+	char *canon; /* name after CNAMEs, or NULL */
 	enum dance_dns_status status;
-	char *why;		   /* reason for bogus/tempfail, or NULL */
-	uint32_t ttl;		   /* seconds, as the resolver gave it */
-	size_t nrr;		   /* records; 0 unless status is SECURE */
+	char *why;    /* reason for bogus/tempfail, or NULL */
+	uint32_t ttl; /* seconds, as the resolver gave it */
+	size_t nrr;   /* records; 0 unless status is SECURE */
 	struct dance_tlsa_rr *rr;
-	unsigned refs;		   /* private */
+	unsigned refs; /* private */
 };
 
 /**
@@ -128,8 +128,8 @@ void dance_tlsa_unref(struct dance_tlsa *t);
  * @param buf: filled with a NUL-terminated string; truncated to fit.
  * @return buf.
  */
-char *dance_tlsa_rr_str(const struct dance_tlsa_rr *rr, char *buf,
-    size_t buflen);
+char *
+dance_tlsa_rr_str(const struct dance_tlsa_rr *rr, char *buf, size_t buflen);
 
 /*
  * Context: resolver, TLSA cache and configuration.
@@ -181,15 +181,14 @@ void dance_ctx_free(struct dance_ctx *ctx);
  * @param arg: borrowed, passed to fn.
  * @param maxprio: messages above this priority are not formatted.
  */
-void dance_ctx_set_log(struct dance_ctx *ctx, dance_log_fn *fn, void *arg,
-    int maxprio);
+void dance_ctx_set_log(
+    struct dance_ctx *ctx, dance_log_fn *fn, void *arg, int maxprio);
 
 /**
  * Replace the monotonic clock used for cache expiry (tests).
  * @param fn: NULL restores CLOCK_MONOTONIC.
  */
-void dance_ctx_set_clock(struct dance_ctx *ctx, dance_clock_fn *fn,
-    void *arg);
+void dance_ctx_set_clock(struct dance_ctx *ctx, dance_clock_fn *fn, void *arg);
 
 /*
  * Resolver configuration.  All of these must be called before the first
@@ -207,11 +206,11 @@ int dance_ctx_no_default_ta(struct dance_ctx *ctx);
 /** Forward all queries to a recursive resolver, "addr" or "addr@port". */
 int dance_ctx_add_forwarder(struct dance_ctx *ctx, const char *addr);
 /** Send queries for zone to an authoritative server "addr[@port]". */
-int dance_ctx_add_stub(struct dance_ctx *ctx, const char *zone,
-    const char *addr);
+int
+dance_ctx_add_stub(struct dance_ctx *ctx, const char *zone, const char *addr);
 /** Set a raw libunbound option, e.g. ("val-override-date", "-1"). */
-int dance_ctx_set_option(struct dance_ctx *ctx, const char *name,
-    const char *value);
+int dance_ctx_set_option(
+    struct dance_ctx *ctx, const char *name, const char *value);
 /** Deadline of every lookup, in milliseconds (default 5000). */
 int dance_ctx_set_timeout(struct dance_ctx *ctx, unsigned ms);
 /** Longest time a secure denial is cached, in seconds (default 30). */
@@ -234,11 +233,11 @@ int dance_ctx_add_prefetch(struct dance_ctx *ctx, const char *owner);
 
 /* Counters, for monitoring and tests. */
 struct dance_stats {
-	uint64_t queries_sent;	   /* DNS queries handed to libunbound */
+	uint64_t queries_sent;     /* DNS queries handed to libunbound */
 	uint64_t queries_inflight; /* ... not answered yet */
-	uint64_t cache_hits;	   /* lookups answered from the cache */
-	uint64_t cache_misses;	   /* lookups that waited for the DNS */
-	uint64_t cache_entries;	   /* names held (fresh or pending) */
+	uint64_t cache_hits;       /* lookups answered from the cache */
+	uint64_t cache_misses;     /* lookups that waited for the DNS */
+	uint64_t cache_entries;    /* names held (fresh or pending) */
 };
 
 /**
@@ -305,27 +304,27 @@ int dance_resolve_addrs_sync(struct dance_ctx *ctx, const char *host,
 /* How a server authenticates its clients. */
 enum dance_client_auth {
 	DANCE_CLIENT_AUTH_DANE = 0, /* dane_clientid + TLSA (default) */
-	DANCE_CLIENT_AUTH_PKIX,	    /* certificate chain to pkix_ca_file */
-	DANCE_CLIENT_AUTH_NONE,	    /* no client certificate asked */
+	DANCE_CLIENT_AUTH_PKIX,     /* certificate chain to pkix_ca_file */
+	DANCE_CLIENT_AUTH_NONE,     /* no client certificate asked */
 };
 
 #define DANCE_CLIENTID_EXT_DEFAULT 0xFFDC
 
 struct dance_server_opts {
-	const char *cert_file;	/* PEM certificate, then its chain */
-	const char *key_file;	/* PEM private key */
+	const char *cert_file; /* PEM certificate, then its chain */
+	const char *key_file;  /* PEM private key */
 	enum dance_client_auth client_auth;
-	const char *pkix_ca_file; /* for DANCE_CLIENT_AUTH_PKIX */
-	uint16_t ext_type;	/* 0: DANCE_CLIENTID_EXT_DEFAULT */
-	int compat07;		/* send the -06/-07 empty extension */
+	const char *pkix_ca_file;      /* for DANCE_CLIENT_AUTH_PKIX */
+	uint16_t ext_type;             /* 0: DANCE_CLIENTID_EXT_DEFAULT */
+	int compat07;                  /* send the -06/-07 empty extension */
 	unsigned handshake_timeout_ms; /* 0: 10000 */
 };
 
 struct dance_client_opts {
-	const char *cert_file;	/* PEM certificate and chain, or NULL */
-	const char *key_file;	/* PEM private key, or NULL */
-	const char *client_name; /* announced ClientName, or NULL */
-	uint16_t ext_type;	/* 0: DANCE_CLIENTID_EXT_DEFAULT */
+	const char *cert_file;         /* PEM certificate and chain, or NULL */
+	const char *key_file;          /* PEM private key, or NULL */
+	const char *client_name;       /* announced ClientName, or NULL */
+	uint16_t ext_type;             /* 0: DANCE_CLIENTID_EXT_DEFAULT */
 	unsigned handshake_timeout_ms; /* 0: 10000 */
 };
 
@@ -335,16 +334,16 @@ struct dance_client_opts {
  * @param opts: borrowed for the call only.
  * @return a new object owned by the caller (dance_tls_free()), or NULL.
  */
-struct dance_tls *dance_tls_server_new(struct dance_ctx *ctx,
-    const struct dance_server_opts *opts, int *err);
+struct dance_tls *dance_tls_server_new(
+    struct dance_ctx *ctx, const struct dance_server_opts *opts, int *err);
 
 /**
  * Build a client TLS context.  Servers are always authenticated by DANE.
  * @param opts: borrowed for the call only; client_name must be set when a
  *	certificate is, and must pass the ClientName rules.
  */
-struct dance_tls *dance_tls_client_new(struct dance_ctx *ctx,
-    const struct dance_client_opts *opts, int *err);
+struct dance_tls *dance_tls_client_new(
+    struct dance_ctx *ctx, const struct dance_client_opts *opts, int *err);
 
 /**
  * Drop the caller's reference.  Connections still using it keep theirs.
@@ -368,15 +367,15 @@ int dance_clientname_check(const char *name, size_t len);
 
 /* What the handshake proved about the peer. */
 struct dance_peer {
-	const char *name;	/* server: authenticated ClientName;
+	const char *name;          /* server: authenticated ClientName;
 				   client: the TLSA owner of the server */
-	const char *tlsa_owner; /* owner name the records came from */
+	const char *tlsa_owner;    /* owner name the records came from */
 	enum dance_dns_status dns; /* verdict of that RRset */
-	int depth;		/* 0: end entity matched; n: TA at depth n */
+	int depth;                 /* 0: end entity matched; n: TA at depth n */
 	uint8_t usage, selector, mtype; /* the record that matched */
-	const unsigned char *data; /* its association data (borrowed) */
+	const unsigned char *data;      /* its association data (borrowed) */
 	size_t dlen;
-	int pkix;		/* authenticated by PKIX, not DANE */
+	int pkix; /* authenticated by PKIX, not DANE */
 };
 
 /**
@@ -387,8 +386,8 @@ struct dance_peer {
  * @param fd: on success, its socket, owned by the callee; -1 on failure.
  * @param peer: borrowed, valid until SSL_free(ssl); NULL on failure.
  */
-typedef void dance_handshake_cb(void *arg, int err, SSL *ssl, int fd,
-    const struct dance_peer *peer);
+typedef void dance_handshake_cb(
+    void *arg, int err, SSL *ssl, int fd, const struct dance_peer *peer);
 
 /**
  * Run the server side of a handshake on the context's event base.
@@ -397,8 +396,8 @@ typedef void dance_handshake_cb(void *arg, int err, SSL *ssl, int fd,
  *	library (closed on failure, handed to cb on success).
  * @return DANCE_OK (cb will run exactly once) or an error (fd closed).
  */
-int dance_accept(struct dance_tls *tls, int fd, dance_handshake_cb *cb,
-    void *arg);
+int
+dance_accept(struct dance_tls *tls, int fd, dance_handshake_cb *cb, void *arg);
 
 /**
  * Connect to host:port and authenticate it by _port._tcp.host TLSA.
@@ -427,8 +426,8 @@ SSL *dance_ssl_new(struct dance_tls *tls);
  * @param t: borrowed; must be a SECURE result.
  * @return the number of usable records (> 0), or a negative dance_err.
  */
-int dance_ssl_set_server_tlsa(SSL *ssl, const char *host,
-    const struct dance_tlsa *t);
+int dance_ssl_set_server_tlsa(
+    SSL *ssl, const char *host, const struct dance_tlsa *t);
 
 /**
  * After a successful SSL_do_handshake(), check and describe the peer.

@@ -32,10 +32,10 @@ struct cache_entry;
 
 struct dance_lookup {
 	struct dance_ctx *ctx;
-	struct dance_lookup *next;	/* in entry->waiters or ctx list */
-	struct cache_entry *entry;	/* while waiting on a query */
-	struct event *deliver;		/* for answers already cached */
-	struct dance_tlsa *t;		/* the answer to deliver */
+	struct dance_lookup *next; /* in entry->waiters or ctx list */
+	struct cache_entry *entry; /* while waiting on a query */
+	struct event *deliver;     /* for answers already cached */
+	struct dance_tlsa *t;      /* the answer to deliver */
 	dance_tlsa_cb *cb;
 	void *arg;
 	enum lookup_state state;
@@ -43,14 +43,14 @@ struct dance_lookup {
 };
 
 struct cache_entry {
-	struct cache_entry *next;	/* hash chain */
+	struct cache_entry *next; /* hash chain */
 	struct dance_ctx *ctx;
 	char *owner;
-	struct dance_tlsa *t;		/* cached answer, or NULL */
-	uint64_t expires_ms;		/* on the context's clock */
-	struct dance_query *q;		/* query in flight, or NULL */
-	struct dance_lookup *waiters;	/* lookups waiting for q */
-	struct event *refresh;		/* prefetch timer, or NULL */
+	struct dance_tlsa *t;         /* cached answer, or NULL */
+	uint64_t expires_ms;          /* on the context's clock */
+	struct dance_query *q;        /* query in flight, or NULL */
+	struct dance_lookup *waiters; /* lookups waiting for q */
+	struct event *refresh;        /* prefetch timer, or NULL */
 };
 
 struct dance_cache {
@@ -60,8 +60,7 @@ struct dance_cache {
 };
 
 static int entry_query(struct cache_entry *e);
-static void refresh_schedule(struct cache_entry *e,
-    const struct dance_tlsa *t);
+static void refresh_schedule(struct cache_entry *e, const struct dance_tlsa *t);
 
 static unsigned
 hash_name(const char *s)
@@ -146,7 +145,7 @@ entry_unlink(struct cache_entry *e)
 	struct dance_cache *c = e->ctx->cache;
 
 	for (pp = &c->bucket[hash_name(e->owner)]; *pp != NULL;
-	    pp = &(*pp)->next) {
+	     pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
 			c->count--;
@@ -236,8 +235,10 @@ entry_store(struct cache_entry *e, struct dance_tlsa *t)
 		break;
 	case DANCE_DNS_SECURE_NXDOMAIN:
 	case DANCE_DNS_SECURE_NODATA:
-		ttl_ms = (uint64_t)(t->ttl < e->ctx->neg_ttl ? t->ttl :
-		    e->ctx->neg_ttl) * 1000;
+		ttl_ms =
+		    (uint64_t)(t->ttl < e->ctx->neg_ttl ? t->ttl
+							: e->ctx->neg_ttl) *
+		    1000;
 		break;
 	default:
 		/*
@@ -293,9 +294,10 @@ refresh_schedule(struct cache_entry *e, const struct dance_tlsa *t)
 
 	if (e->refresh == NULL)
 		return;
-	if (t != NULL && (t->status == DANCE_DNS_SECURE ||
-	    t->status == DANCE_DNS_SECURE_NXDOMAIN ||
-	    t->status == DANCE_DNS_SECURE_NODATA)) {
+	if (t != NULL &&
+	    (t->status == DANCE_DNS_SECURE ||
+		t->status == DANCE_DNS_SECURE_NXDOMAIN ||
+		t->status == DANCE_DNS_SECURE_NODATA)) {
 		/* TTL 0: libunbound's copy runs out within the second. */
 		ms = (uint64_t)t->ttl * 500;
 		if (ms < PREFETCH_MIN_MS)
@@ -319,11 +321,13 @@ entry_answered(void *arg, int err, struct ub_result *res)
 	t = dance_tlsa_from_result(e->owner, err, res);
 	ub_resolve_free(res);
 	if (t == NULL)
-		t = dance_tlsa_new_status(e->owner, DANCE_DNS_TEMPFAIL,
-		    "out of memory");
+		t = dance_tlsa_new_status(
+		    e->owner, DANCE_DNS_TEMPFAIL, "out of memory");
 	if (t != NULL) {
-		dance_log(ctx, DANCE_LOG_DEBUG, "TLSA %s: %s%s%s, %zu records, "
-		    "ttl %u", e->owner, dance_dns_status_str(t->status),
+		dance_log(ctx, DANCE_LOG_DEBUG,
+		    "TLSA %s: %s%s%s, %zu records, "
+		    "ttl %u",
+		    e->owner, dance_dns_status_str(t->status),
 		    t->why != NULL ? ": " : "", t->why != NULL ? t->why : "",
 		    t->nrr, t->ttl);
 		entry_store(e, t);
@@ -382,8 +386,8 @@ deliver_cached(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-dance_tlsa_lookup(struct dance_ctx *ctx, const char *owner,
-    dance_tlsa_cb *cb, void *arg, struct dance_lookup **handle)
+dance_tlsa_lookup(struct dance_ctx *ctx, const char *owner, dance_tlsa_cb *cb,
+    void *arg, struct dance_lookup **handle)
 {
 	char canon[256];
 	struct cache_entry *e;
@@ -451,8 +455,8 @@ dance_lookup_cancel(struct dance_lookup *l)
 		l->cancelled = 1;
 		return;
 	}
-	pp = l->deliver != NULL ? &l->ctx->cache->delivering :
-	    &l->entry->waiters;
+	pp = l->deliver != NULL ? &l->ctx->cache->delivering
+				: &l->entry->waiters;
 	for (; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
@@ -503,8 +507,8 @@ dance_tlsa_lookup_sync(struct dance_ctx *ctx, const char *owner,
 	ub_resolve_free(res);
 	if (t == NULL)
 		return DANCE_ERR_NOMEM;
-	dance_log(ctx, DANCE_LOG_DEBUG, "TLSA %s: %s%s%s, %zu records",
-	    canon, dance_dns_status_str(t->status), t->why ? ": " : "",
+	dance_log(ctx, DANCE_LOG_DEBUG, "TLSA %s: %s%s%s, %zu records", canon,
+	    dance_dns_status_str(t->status), t->why ? ": " : "",
 	    t->why ? t->why : "", t->nrr);
 	e = entry_get(ctx, canon);
 	if (e != NULL) {

@@ -25,8 +25,8 @@
 #include "resolver.h"
 #include "tls_int.h"
 
-#define EXT_CONTEXT                                                        \
-	(SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |        \
+#define EXT_CONTEXT                                                            \
+	(SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |            \
 	    SSL_EXT_TLS1_3_CERTIFICATE)
 
 /* dance_clientname_check - text form, [A-Za-z0-9_-.], no empty label,
@@ -39,7 +39,7 @@ dance_clientname_check(const char *name, size_t len)
 	if (len == 0 || len > DANCE_NAME_MAX)
 		return DANCE_ERR_BAD_NAME;
 	if (name[len - 1] == '.')
-		len--;			/* tolerate one final dot */
+		len--; /* tolerate one final dot */
 	/* 255 octets on the wire make at most 253 in text form. */
 	if (len == 0 || len > 253 || name[0] == '.')
 		return DANCE_ERR_BAD_NAME;
@@ -53,13 +53,13 @@ dance_clientname_check(const char *name, size_t len)
 			continue;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			(c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return DANCE_ERR_BAD_NAME;
 		if (++label > 63)
 			return DANCE_ERR_BAD_NAME;
 	}
 	if (label == 0)
-		return DANCE_ERR_BAD_NAME;	/* "name.." */
+		return DANCE_ERR_BAD_NAME; /* "name.." */
 	return DANCE_OK;
 }
 
@@ -132,12 +132,12 @@ dance_conn_start_lookup(struct dance_conn_state *st)
 		return;
 	st->lookup_wanted = 0;
 	if (dance_tlsa_lookup(st->tls->ctx, st->name, lookup_done, st,
-	    &st->lookup) == DANCE_OK)
+		&st->lookup) == DANCE_OK)
 		return;
-	t = dance_tlsa_new_status(st->name, DANCE_DNS_TEMPFAIL,
-	    "lookup could not be started");
+	t = dance_tlsa_new_status(
+	    st->name, DANCE_DNS_TEMPFAIL, "lookup could not be started");
 	if (t == NULL) {
-		st->lookup_done = 1;	/* client_tlsa() sees NULL: fails */
+		st->lookup_done = 1; /* client_tlsa() sees NULL: fails */
 		if (st->wake != NULL)
 			st->wake(st->wake_arg);
 		return;
@@ -184,8 +184,8 @@ client_tlsa(struct dance_conn_state *st, const char *name)
 /* server_parse - the client's ClientName: check it, fetch its TLSA */
 static int
 server_parse(SSL *s, unsigned int ext_type, unsigned int context,
-    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx,
-    int *al, void *parse_arg)
+    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx, int *al,
+    void *parse_arg)
 {
 	struct dance_conn_state *st = dance_conn_state(s);
 	struct dance_tlsa *t;
@@ -201,19 +201,21 @@ server_parse(SSL *s, unsigned int ext_type, unsigned int context,
 	if (chainidx != 0) {
 		dance_conn_fail(st, DANCE_ERR_BAD_NAME,
 		    "dane_clientid on certificate entry %zu, not the end "
-		    "entity", chainidx);
+		    "entity",
+		    chainidx);
 		return 0;
 	}
 	if (st->ext_seen) {
-		dance_conn_fail(st, DANCE_ERR_BAD_NAME,
-		    "dane_clientid received twice");
+		dance_conn_fail(
+		    st, DANCE_ERR_BAD_NAME, "dane_clientid received twice");
 		return 0;
 	}
 	st->ext_seen = 1;
 	if (inlen < 1 || (size_t)in[0] != inlen - 1) {
 		dance_conn_fail(st, DANCE_ERR_BAD_NAME,
 		    "malformed dane_clientid: length byte %u, %zu octets "
-		    "follow", inlen > 0 ? in[0] : 0, inlen > 0 ? inlen - 1 : 0);
+		    "follow",
+		    inlen > 0 ? in[0] : 0, inlen > 0 ? inlen - 1 : 0);
 		return 0;
 	}
 	n = in[0];
@@ -257,7 +259,7 @@ server_parse(SSL *s, unsigned int ext_type, unsigned int context,
 	r = dance_ssl_add_tlsa(s, st->name, t);
 	dance_tlsa_unref(t);
 	if (r < 0)
-		return 0;	/* dance_ssl_add_tlsa() recorded why */
+		return 0; /* dance_ssl_add_tlsa() recorded why */
 	return 1;
 }
 
@@ -285,8 +287,8 @@ client_add(SSL *s, unsigned int ext_type, unsigned int context,
 /* client_parse - the server's CR extension: "" (-07) or "00" (-13) */
 static int
 client_parse(SSL *s, unsigned int ext_type, unsigned int context,
-    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx,
-    int *al, void *parse_arg)
+    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx, int *al,
+    void *parse_arg)
 {
 	struct dance_conn_state *st = dance_conn_state(s);
 

@@ -30,7 +30,7 @@
 #define RR_TYPE_AAAA 28
 
 struct dance_conn {
-	struct dance_tls *tls;		/* one reference */
+	struct dance_tls *tls; /* one reference */
 	struct dance_ctx *ctx;
 	SSL *ssl;
 	int fd;
@@ -39,7 +39,7 @@ struct dance_conn {
 	struct event *ev_timeout;
 	dance_handshake_cb *cb;
 	void *arg;
-	char peer[DANCE_NAME_MAX + 64];	/* for log lines */
+	char peer[DANCE_NAME_MAX + 64]; /* for log lines */
 	/* client side */
 	char host[DANCE_NAME_MAX + 1];
 	uint16_t port;
@@ -83,10 +83,11 @@ conn_finish_fail(struct dance_conn *c, int err, const char *why)
 		err = serr;
 		why = swhy;
 	}
-	dance_log(c->ctx, DANCE_LOG_WARNING, "%s %s: handshake_failure: "
-	    "%s%s%s", c->tls->server ? "client" : "server", c->peer,
-	    dance_strerror(err), why != NULL ? ": " : "",
-	    why != NULL ? why : "");
+	dance_log(c->ctx, DANCE_LOG_WARNING,
+	    "%s %s: handshake_failure: "
+	    "%s%s%s",
+	    c->tls->server ? "client" : "server", c->peer, dance_strerror(err),
+	    why != NULL ? ": " : "", why != NULL ? why : "");
 	ERR_clear_error();
 	if (c->ssl != NULL)
 		SSL_free(c->ssl);
@@ -114,14 +115,18 @@ conn_finish_ok(struct dance_conn *c)
 	st->wake = NULL;
 	st->wake_arg = NULL;
 	if (st->unusable > 0)
-		dance_log(c->ctx, DANCE_LOG_INFO, "%s: %u unusable TLSA "
-		    "record%s skipped, e.g. %s", st->owner, st->unusable,
-		    st->unusable == 1 ? "" : "s", st->unusable_rr);
+		dance_log(c->ctx, DANCE_LOG_INFO,
+		    "%s: %u unusable TLSA "
+		    "record%s skipped, e.g. %s",
+		    st->owner, st->unusable, st->unusable == 1 ? "" : "s",
+		    st->unusable_rr);
 	if (peer.name != NULL)
-		dance_log(c->ctx, DANCE_LOG_INFO, "%s %s authenticated as %s "
-		    "by TLSA %s %u %u %u at depth %d", c->tls->server ?
-		    "client" : "server", c->peer, peer.name, peer.tlsa_owner,
-		    peer.usage, peer.selector, peer.mtype, peer.depth);
+		dance_log(c->ctx, DANCE_LOG_INFO,
+		    "%s %s authenticated as %s "
+		    "by TLSA %s %u %u %u at depth %d",
+		    c->tls->server ? "client" : "server", c->peer, peer.name,
+		    peer.tlsa_owner, peer.usage, peer.selector, peer.mtype,
+		    peer.depth);
 	c->ssl = NULL;
 	c->fd = -1;
 	c->cb(c->arg, DANCE_OK, ssl, fd, &st->peer);
@@ -182,8 +187,8 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 		 */
 		dance_lookup_cancel(st->lookup);
 		st->lookup = NULL;
-		st->lookup_result = dance_tlsa_new_status(st->name,
-		    DANCE_DNS_TEMPFAIL, "handshake deadline");
+		st->lookup_result = dance_tlsa_new_status(
+		    st->name, DANCE_DNS_TEMPFAIL, "handshake deadline");
 		st->lookup_done = 1;
 		dance_conn_fail(st, DANCE_ERR_TIMEOUT,
 		    "handshake deadline passed during TLSA lookup");
@@ -264,8 +269,8 @@ conn_new(struct dance_tls *tls, dance_handshake_cb *cb, void *arg)
 	c->ev_timeout = evtimer_new(c->ctx->base, conn_timeout, c);
 	tv.tv_sec = tls->handshake_timeout_ms / 1000;
 	tv.tv_usec = (tls->handshake_timeout_ms % 1000) * 1000;
-	if (c->ev_io == NULL || c->ev_resume == NULL ||
-	    c->ev_timeout == NULL || evtimer_add(c->ev_timeout, &tv) != 0) {
+	if (c->ev_io == NULL || c->ev_resume == NULL || c->ev_timeout == NULL ||
+	    evtimer_add(c->ev_timeout, &tv) != 0) {
 		conn_free(c);
 		return NULL;
 	}
@@ -309,8 +314,7 @@ sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 int
-dance_accept(struct dance_tls *tls, int fd, dance_handshake_cb *cb,
-    void *arg)
+dance_accept(struct dance_tls *tls, int fd, dance_handshake_cb *cb, void *arg)
 {
 	struct dance_conn *c;
 	struct sockaddr_storage ss;
@@ -382,8 +386,9 @@ client_addr_answered(void *arg, int err, struct ub_result *res)
 	c->addr_q = NULL;
 	if (err != 0 || res == NULL || res->bogus) {
 		ub_resolve_free(res);
-		conn_finish_fail(c, err == 0 ? DANCE_ERR_DNS_BOGUS :
-		    DANCE_ERR_DNS_TEMPFAIL, "address lookup failed");
+		conn_finish_fail(c,
+		    err == 0 ? DANCE_ERR_DNS_BOGUS : DANCE_ERR_DNS_TEMPFAIL,
+		    "address lookup failed");
 		return;
 	}
 	if (res->havedata && c->addr_type == RR_TYPE_A && res->len[0] == 4) {
@@ -402,8 +407,8 @@ client_addr_answered(void *arg, int err, struct ub_result *res)
 	} else if (c->addr_type == RR_TYPE_A) {
 		ub_resolve_free(res);
 		c->addr_type = RR_TYPE_AAAA;
-		c->addr_q = dance_query_start(c->ctx, c->host, RR_TYPE_AAAA,
-		    client_addr_answered, c);
+		c->addr_q = dance_query_start(
+		    c->ctx, c->host, RR_TYPE_AAAA, client_addr_answered, c);
 		if (c->addr_q == NULL)
 			conn_finish_fail(c, DANCE_ERR_RESOLVER, NULL);
 		return;
@@ -437,8 +442,8 @@ client_tlsa_answered(void *arg, struct dance_tlsa *t)
 		return;
 	}
 	c->addr_type = RR_TYPE_A;
-	c->addr_q = dance_query_start(c->ctx, c->host, RR_TYPE_A,
-	    client_addr_answered, c);
+	c->addr_q = dance_query_start(
+	    c->ctx, c->host, RR_TYPE_A, client_addr_answered, c);
 	if (c->addr_q == NULL)
 		conn_finish_fail(c, DANCE_ERR_RESOLVER, NULL);
 }
@@ -483,14 +488,14 @@ dance_connect(struct dance_tls *tls, const char *host, uint16_t port,
 	c->port = port;
 	if (dance_name_canon(host, c->host, sizeof(c->host)) != 0 ||
 	    (addr != NULL &&
-	    parse_literal(addr, port, &c->sa, &c->salen) != 0)) {
+		parse_literal(addr, port, &c->sa, &c->salen) != 0)) {
 		conn_free(c);
 		return DANCE_ERR_INVAL;
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s port %u", c->host, port);
 	snprintf(owner, sizeof(owner), "_%u._tcp.%s", port, c->host);
-	r = dance_tlsa_lookup(c->ctx, owner, client_tlsa_answered, c,
-	    &c->lookup);
+	r = dance_tlsa_lookup(
+	    c->ctx, owner, client_tlsa_answered, c, &c->lookup);
 	if (r != DANCE_OK) {
 		conn_free(c);
 		return r;

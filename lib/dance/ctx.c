@@ -170,8 +170,8 @@ dance_ctx_free(struct dance_ctx *ctx)
 }
 
 void
-dance_ctx_set_log(struct dance_ctx *ctx, dance_log_fn *fn, void *arg,
-    int maxprio)
+dance_ctx_set_log(
+    struct dance_ctx *ctx, dance_log_fn *fn, void *arg, int maxprio)
 {
 	ctx->log_fn = fn;
 	ctx->log_arg = arg;
@@ -298,8 +298,8 @@ ub_err(struct dance_ctx *ctx, const char *what, int r)
  * time, with its reason, and not as a resolver that never validates.
  */
 static int
-ta_rr_check(struct dance_ctx *ctx, const char *where, ldns_rr *rr,
-    ldns_status st)
+ta_rr_check(
+    struct dance_ctx *ctx, const char *where, ldns_rr *rr, ldns_status st)
 {
 	ldns_rr_type type;
 
@@ -310,8 +310,10 @@ ta_rr_check(struct dance_ctx *ctx, const char *where, ldns_rr *rr,
 	}
 	type = ldns_rr_get_type(rr);
 	if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY) {
-		dance_log(ctx, DANCE_LOG_ERR, "trust anchor %s: not a DS or "
-		    "DNSKEY record", where);
+		dance_log(ctx, DANCE_LOG_ERR,
+		    "trust anchor %s: not a DS or "
+		    "DNSKEY record",
+		    where);
 		return DANCE_ERR_INVAL;
 	}
 	return DANCE_OK;
@@ -364,8 +366,10 @@ ta_file_check(struct dance_ctx *ctx, const char *path, FILE *f)
 	ldns_rdf_deep_free(origin);
 	ldns_rdf_deep_free(prev);
 	if (r == DANCE_OK && n == 0) {
-		dance_log(ctx, DANCE_LOG_ERR, "trust anchor file %s: no "
-		    "record", path);
+		dance_log(ctx, DANCE_LOG_ERR,
+		    "trust anchor file %s: no "
+		    "record",
+		    path);
 		r = DANCE_ERR_FILE;
 	}
 	return r == DANCE_OK ? r : DANCE_ERR_FILE;
@@ -406,8 +410,8 @@ dance_ctx_no_default_ta(struct dance_ctx *ctx)
 }
 
 /* Top-level names unbound answers locally unless told "nodefault". */
-static const char *const default_local_tlds[] = {"test", "invalid",
-    "onion", "localhost", NULL};
+static const char *const default_local_tlds[] = {
+    "test", "invalid", "onion", "localhost", NULL};
 
 /*
  * upstream_explicit - an explicitly configured upstream is trusted with
@@ -479,8 +483,7 @@ dance_ctx_add_stub(struct dance_ctx *ctx, const char *zone, const char *addr)
 }
 
 int
-dance_ctx_set_option(struct dance_ctx *ctx, const char *name,
-    const char *value)
+dance_ctx_set_option(struct dance_ctx *ctx, const char *name, const char *value)
 {
 	char opt[128];
 

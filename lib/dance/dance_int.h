@@ -22,23 +22,23 @@ struct dance_strlist {
 };
 
 struct dance_ctx {
-	struct event_base *base;	/* borrowed, may be NULL */
-	struct ub_ctx *ub;		/* owned */
-	struct event *ub_ev;		/* read event on ub_fd() */
-	int ub_final;			/* first query sent: config frozen */
-	int have_ta;			/* a trust anchor was configured */
-	int no_default_ta;		/* run without any trust anchor */
-	int have_upstream;		/* a forwarder or stub was set */
-	unsigned timeout_ms;		/* deadline of each lookup */
-	unsigned neg_ttl;		/* cap on cached secure denials, s */
-	struct dance_strlist suffixes;	/* ClientName allow-list */
-	struct dance_strlist prefetch;	/* names kept warm */
-	struct dance_cache *cache;	/* owned */
-	struct dance_query *queries;	/* in flight, for cancel at free */
+	struct event_base *base;       /* borrowed, may be NULL */
+	struct ub_ctx *ub;             /* owned */
+	struct event *ub_ev;           /* read event on ub_fd() */
+	int ub_final;                  /* first query sent: config frozen */
+	int have_ta;                   /* a trust anchor was configured */
+	int no_default_ta;             /* run without any trust anchor */
+	int have_upstream;             /* a forwarder or stub was set */
+	unsigned timeout_ms;           /* deadline of each lookup */
+	unsigned neg_ttl;              /* cap on cached secure denials, s */
+	struct dance_strlist suffixes; /* ClientName allow-list */
+	struct dance_strlist prefetch; /* names kept warm */
+	struct dance_cache *cache;     /* owned */
+	struct dance_query *queries;   /* in flight, for cancel at free */
 	dance_log_fn *log_fn;
 	void *log_arg;
 	int log_max;
-	struct dance_stats stats;	/* counters; cache_entries derived */
+	struct dance_stats stats; /* counters; cache_entries derived */
 	dance_clock_fn *clock_fn;
 	void *clock_arg;
 };

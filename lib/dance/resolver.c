@@ -33,8 +33,8 @@ struct dance_query {
 	dance_query_cb *cb;
 	void *arg;
 	int async_id;
-	int linked;		/* counted in ctx->stats and ctx->queries */
-	int sync_done;		/* for dance_query_sync() */
+	int linked;    /* counted in ctx->stats and ctx->queries */
+	int sync_done; /* for dance_query_sync() */
 	int sync_err;
 	struct ub_result *sync_res;
 };
@@ -311,8 +311,8 @@ tlsa_alloc(const char *owner, enum dance_dns_status st, const char *why)
 }
 
 struct dance_tlsa *
-dance_tlsa_new_status(const char *owner, enum dance_dns_status st,
-    const char *why)
+dance_tlsa_new_status(
+    const char *owner, enum dance_dns_status st, const char *why)
 {
 	return tlsa_alloc(owner, st, why);
 }
@@ -346,7 +346,7 @@ copy_records(struct dance_tlsa *t, const struct ub_result *r)
 
 	for (i = 0; r->data[i] != NULL; i++) {
 		if (r->len[i] < 3)
-			return -1;	/* malformed TLSA RDATA */
+			return -1; /* malformed TLSA RDATA */
 		n++;
 		bytes += (size_t)r->len[i] - 3;
 	}
@@ -384,7 +384,8 @@ dance_tlsa_from_result(const char *owner, int err, const struct ub_result *r)
 		    err != 0 ? ub_strerror(err) : "no result");
 	st = classify(r);
 	if (st == DANCE_DNS_BOGUS)
-		why = r->why_bogus != NULL ? r->why_bogus : "validation failure";
+		why =
+		    r->why_bogus != NULL ? r->why_bogus : "validation failure";
 	else if (st == DANCE_DNS_TEMPFAIL) {
 		snprintf(rcode, sizeof(rcode), "rcode %d%s", r->rcode,
 		    r->rcode == 2 ? " (SERVFAIL)" : "");
@@ -440,8 +441,8 @@ dance_tlsa_rr_str(const struct dance_tlsa_rr *rr, char *buf, size_t buflen)
 
 	if (buflen == 0)
 		return buf;
-	n = snprintf(buf, buflen, "%u %u %u ", rr->usage, rr->selector,
-	    rr->mtype);
+	n = snprintf(
+	    buf, buflen, "%u %u %u ", rr->usage, rr->selector, rr->mtype);
 	if (n < 0 || (size_t)n >= buflen)
 		return buf;
 	off = (size_t)n;
@@ -483,8 +484,8 @@ addrs_add(const struct ub_result *r, int family, uint16_t port,
 }
 
 int
-dance_resolve_addrs_sync(struct dance_ctx *ctx, const char *host,
-    uint16_t port, unsigned timeout_ms, void *out, size_t max, size_t *n)
+dance_resolve_addrs_sync(struct dance_ctx *ctx, const char *host, uint16_t port,
+    unsigned timeout_ms, void *out, size_t max, size_t *n)
 {
 	static const struct {
 		int type, family;
@@ -498,13 +499,16 @@ dance_resolve_addrs_sync(struct dance_ctx *ctx, const char *host,
 		err = dance_query_sync(ctx, host, q[i].type, timeout_ms, &res);
 		if (err != 0) {
 			ub_resolve_free(res);
-			return err == -1 ? DANCE_ERR_TIMEOUT :
-			    DANCE_ERR_DNS_TEMPFAIL;
+			return err == -1 ? DANCE_ERR_TIMEOUT
+					 : DANCE_ERR_DNS_TEMPFAIL;
 		}
 		if (res->bogus) {
-			dance_log(ctx, DANCE_LOG_WARNING, "%s: bogus address "
-			    "records: %s", host, res->why_bogus ?
-			    res->why_bogus : "validation failure");
+			dance_log(ctx, DANCE_LOG_WARNING,
+			    "%s: bogus address "
+			    "records: %s",
+			    host,
+			    res->why_bogus ? res->why_bogus
+					   : "validation failure");
 			ub_resolve_free(res);
 			return DANCE_ERR_DNS_BOGUS;
 		}

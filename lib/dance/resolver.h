@@ -28,8 +28,8 @@ struct dance_query;
  * call.  The deadline is the context's lookup timeout.
  * @return a handle valid until cb runs, or NULL (error logged).
  */
-struct dance_query *dance_query_start(struct dance_ctx *ctx,
-    const char *name, int rrtype, dance_query_cb *cb, void *arg);
+struct dance_query *dance_query_start(struct dance_ctx *ctx, const char *name,
+    int rrtype, dance_query_cb *cb, void *arg);
 
 /** Cancel a query: its callback will not run. */
 void dance_query_cancel(struct dance_query *q);
@@ -54,11 +54,11 @@ void dance_resolver_shutdown(struct dance_ctx *ctx);
  * @param res: borrowed; may be NULL when err is not 0.
  * @return a new result (one reference, owned by the caller), or NULL.
  */
-struct dance_tlsa *dance_tlsa_from_result(const char *owner, int err,
-    const struct ub_result *res);
+struct dance_tlsa *
+dance_tlsa_from_result(const char *owner, int err, const struct ub_result *res);
 
 /** Make a non-secure TLSA result carrying a reason (errors, cancel). */
-struct dance_tlsa *dance_tlsa_new_status(const char *owner,
-    enum dance_dns_status st, const char *why);
+struct dance_tlsa *dance_tlsa_new_status(
+    const char *owner, enum dance_dns_status st, const char *why);
 
 #endif /* LIB_DANCE_RESOLVER_H */

@@ -25,8 +25,8 @@ static pthread_once_t state_once = PTHREAD_ONCE_INIT;
 
 /* state_free - ex_data destructor: the state dies with its SSL */
 static void
-state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-    void *argp)
+state_free(
+    void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	struct dance_conn_state *st = ptr;
 
@@ -46,8 +46,7 @@ state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 static void
 state_index_init(void)
 {
-	state_idx = SSL_get_ex_new_index(0, "libdance", NULL, NULL,
-	    state_free);
+	state_idx = SSL_get_ex_new_index(0, "libdance", NULL, NULL, state_free);
 }
 
 struct dance_conn_state *
@@ -109,8 +108,8 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 
 	if (ok)
 		return ok;
-	ssl = X509_STORE_CTX_get_ex_data(xs,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	ssl = X509_STORE_CTX_get_ex_data(
+	    xs, SSL_get_ex_data_X509_STORE_CTX_idx());
 	st = ssl != NULL ? dance_conn_state(ssl) : NULL;
 	e = X509_STORE_CTX_get_error(xs);
 	depth = X509_STORE_CTX_get_error_depth(xs);
@@ -161,8 +160,8 @@ load_identity(struct dance_tls *tls, const char *cert, const char *key)
 		dance_log_crypto(tls->ctx, cert);
 		return DANCE_ERR_FILE;
 	}
-	if (SSL_CTX_use_PrivateKey_file(tls->ssl_ctx, key,
-	    SSL_FILETYPE_PEM) != 1) {
+	if (SSL_CTX_use_PrivateKey_file(tls->ssl_ctx, key, SSL_FILETYPE_PEM) !=
+	    1) {
 		dance_log_crypto(tls->ctx, key);
 		return DANCE_ERR_FILE;
 	}
@@ -174,8 +173,8 @@ load_identity(struct dance_tls *tls, const char *cert, const char *key)
 }
 
 static struct dance_tls *
-tls_alloc(struct dance_ctx *ctx, int server, uint16_t ext_type,
-    unsigned timeout_ms)
+tls_alloc(
+    struct dance_ctx *ctx, int server, uint16_t ext_type, unsigned timeout_ms)
 {
 	struct dance_tls *tls;
 
@@ -187,8 +186,8 @@ tls_alloc(struct dance_ctx *ctx, int server, uint16_t ext_type,
 	tls->server = server;
 	tls->ext_type = ext_type != 0 ? ext_type : DANCE_CLIENTID_EXT_DEFAULT;
 	tls->handshake_timeout_ms = timeout_ms != 0 ? timeout_ms : 10000;
-	tls->ssl_ctx = SSL_CTX_new(server ? TLS_server_method() :
-	    TLS_client_method());
+	tls->ssl_ctx =
+	    SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (tls->ssl_ctx == NULL) {
 		dance_log_crypto(ctx, "SSL_CTX_new");
 		free(tls);
@@ -204,13 +203,13 @@ ext_type_ok(uint16_t t)
 	if (t == 0)
 		return 1;
 	if ((t & 0x0f0f) == 0x0a0a && (t >> 8) == (t & 0xff))
-		return 0;	/* GREASE */
+		return 0; /* GREASE */
 	return SSL_extension_supported(t) == 0;
 }
 
 struct dance_tls *
-dance_tls_server_new(struct dance_ctx *ctx,
-    const struct dance_server_opts *opts, int *err)
+dance_tls_server_new(
+    struct dance_ctx *ctx, const struct dance_server_opts *opts, int *err)
 {
 	static const unsigned char sid[] = "loradane";
 	struct dance_tls *tls;
@@ -221,7 +220,7 @@ dance_tls_server_new(struct dance_ctx *ctx,
 	if (opts->cert_file == NULL || opts->key_file == NULL ||
 	    !ext_type_ok(opts->ext_type) ||
 	    (opts->client_auth == DANCE_CLIENT_AUTH_PKIX &&
-	    opts->pkix_ca_file == NULL))
+		opts->pkix_ca_file == NULL))
 		return NULL;
 	tls = tls_alloc(ctx, 1, opts->ext_type, opts->handshake_timeout_ms);
 	if (tls == NULL) {
@@ -251,8 +250,8 @@ dance_tls_server_new(struct dance_ctx *ctx,
 			goto fail;
 		break;
 	case DANCE_CLIENT_AUTH_PKIX:
-		if (SSL_CTX_load_verify_file(tls->ssl_ctx,
-		    opts->pkix_ca_file) != 1) {
+		if (SSL_CTX_load_verify_file(
+			tls->ssl_ctx, opts->pkix_ca_file) != 1) {
 			dance_log_crypto(ctx, opts->pkix_ca_file);
 			r = DANCE_ERR_FILE;
 			goto fail;
@@ -277,8 +276,8 @@ fail:
 }
 
 struct dance_tls *
-dance_tls_client_new(struct dance_ctx *ctx,
-    const struct dance_client_opts *opts, int *err)
+dance_tls_client_new(
+    struct dance_ctx *ctx, const struct dance_client_opts *opts, int *err)
 {
 	struct dance_tls *tls;
 	size_t n = 0;
@@ -294,7 +293,7 @@ dance_tls_client_new(struct dance_ctx *ctx,
 		if (dance_clientname_check(opts->client_name, n) != DANCE_OK)
 			return NULL;
 		if (opts->client_name[n - 1] == '.')
-			n--;	/* the draft: no trailing dot on the wire */
+			n--; /* the draft: no trailing dot on the wire */
 	}
 	if (opts->cert_file != NULL && opts->client_name == NULL)
 		return NULL;
@@ -369,8 +368,7 @@ dance_ssl_add_tlsa(SSL *ssl, const char *base, const struct dance_tlsa *t)
 
 	if (t->status != DANCE_DNS_SECURE) {
 		dance_conn_fail(st, dance_dns_status_err(t->status),
-		    "TLSA %s is %s", t->owner,
-		    dance_dns_status_str(t->status));
+		    "TLSA %s is %s", t->owner, dance_dns_status_str(t->status));
 		return dance_dns_status_err(t->status);
 	}
 	if (SSL_dane_enable(ssl, base) <= 0) {
@@ -382,8 +380,10 @@ dance_ssl_add_tlsa(SSL *ssl, const char *base, const struct dance_tlsa *t)
 		const struct dance_tlsa_rr *rr = &t->rr[i];
 
 		/* PKIX usages are unusable by design: no CA store. */
-		r = rr->usage <= 1 ? 0 : SSL_dane_tlsa_add(ssl, rr->usage,
-		    rr->selector, rr->mtype, rr->data, rr->len);
+		r = rr->usage <= 1
+		    ? 0
+		    : SSL_dane_tlsa_add(ssl, rr->usage, rr->selector, rr->mtype,
+			  rr->data, rr->len);
 		if (r > 0) {
 			usable++;
 			continue;
@@ -416,8 +416,8 @@ dance_ssl_add_tlsa(SSL *ssl, const char *base, const struct dance_tlsa *t)
 }
 
 int
-dance_ssl_set_server_tlsa(SSL *ssl, const char *host,
-    const struct dance_tlsa *t)
+dance_ssl_set_server_tlsa(
+    SSL *ssl, const char *host, const struct dance_tlsa *t)
 {
 	struct dance_conn_state *st = dance_conn_state(ssl);
 	char canon[DANCE_NAME_MAX + 1];
@@ -459,11 +459,12 @@ dance_ssl_peer(SSL *ssl, struct dance_peer *peer)
 		return DANCE_OK;
 	}
 	depth = SSL_get0_dane_authority(ssl, NULL, NULL);
-	if (depth < 0 || SSL_get0_dane_tlsa(ssl, &peer->usage,
-	    &peer->selector, &peer->mtype, &data, &dlen) < 0 ||
+	if (depth < 0 ||
+	    SSL_get0_dane_tlsa(ssl, &peer->usage, &peer->selector, &peer->mtype,
+		&data, &dlen) < 0 ||
 	    data == NULL) {
-		dance_conn_fail(st, DANCE_ERR_NO_MATCH,
-		    "peer not authenticated by DANE");
+		dance_conn_fail(
+		    st, DANCE_ERR_NO_MATCH, "peer not authenticated by DANE");
 		return st->fail_err;
 	}
 	peer->depth = depth;

@@ -13,8 +13,8 @@
 
 struct dance_tls {
 	unsigned refs;
-	struct dance_ctx *ctx;		/* borrowed */
-	SSL_CTX *ssl_ctx;		/* owned */
+	struct dance_ctx *ctx; /* borrowed */
+	SSL_CTX *ssl_ctx;      /* owned */
 	int server;
 	enum dance_client_auth client_auth;
 	uint16_t ext_type;
@@ -22,19 +22,19 @@ struct dance_tls {
 	unsigned handshake_timeout_ms;
 	/* Client: the ClientName extension body, length-prefixed. */
 	unsigned char name_ext[1 + DANCE_NAME_MAX];
-	size_t name_ext_len;		/* 0: no identity to announce */
+	size_t name_ext_len; /* 0: no identity to announce */
 };
 
 /* Per-SSL state, freed with the SSL. */
 struct dance_conn_state {
-	struct dance_tls *tls;		/* one reference */
-	int ext_seen;			/* server: dane_clientid received */
-	int cr_ext_seen;		/* client: CR carried the extension */
-	char name[DANCE_NAME_MAX + 1];	/* server: ClientName received */
-	char host[DANCE_NAME_MAX + 1];	/* client: server host name */
-	char owner[DANCE_NAME_MAX + 1];	/* TLSA owner name used */
-	int fail_err;			/* first failure, dance_err */
-	char why[512];			/* its reason */
+	struct dance_tls *tls;          /* one reference */
+	int ext_seen;                   /* server: dane_clientid received */
+	int cr_ext_seen;                /* client: CR carried the extension */
+	char name[DANCE_NAME_MAX + 1];  /* server: ClientName received */
+	char host[DANCE_NAME_MAX + 1];  /* client: server host name */
+	char owner[DANCE_NAME_MAX + 1]; /* TLSA owner name used */
+	int fail_err;                   /* first failure, dance_err */
+	char why[512];                  /* its reason */
 	/*
 	 * Asynchronous TLSA lookup inside the handshake.  The paused job
 	 * only asks (lookup_wanted); the driver, on the event thread's own
@@ -45,19 +45,19 @@ struct dance_conn_state {
 	struct dance_lookup *lookup;
 	struct dance_tlsa *lookup_result;
 	int lookup_done;
-	void (*wake)(void *);		/* resume the handshake */
+	void (*wake)(void *); /* resume the handshake */
 	void *wake_arg;
-	unsigned unusable;		/* unusable TLSA records skipped */
-	char unusable_rr[160];		/* the first of them */
-	struct dance_peer peer;		/* filled by dance_ssl_peer() */
+	unsigned unusable;      /* unusable TLSA records skipped */
+	char unusable_rr[160];  /* the first of them */
+	struct dance_peer peer; /* filled by dance_ssl_peer() */
 };
 
 /** @return the state of ssl (borrowed), or NULL if not ours. */
 struct dance_conn_state *dance_conn_state(SSL *ssl);
 
 /** Record the first failure of a connection; later ones are dropped. */
-void dance_conn_fail(struct dance_conn_state *st, int err,
-    const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
+void dance_conn_fail(struct dance_conn_state *st, int err, const char *fmt, ...)
+    __attribute__((__format__(printf, 3, 4)));
 
 /** Take a reference to tls. */
 struct dance_tls *dance_tls_ref(struct dance_tls *tls);
@@ -66,8 +66,7 @@ struct dance_tls *dance_tls_ref(struct dance_tls *tls);
  * Give ssl the usable records of t for base name; skip PKIX usages.
  * @return the number of usable records (> 0) or a negative dance_err.
  */
-int dance_ssl_add_tlsa(SSL *ssl, const char *base,
-    const struct dance_tlsa *t);
+int dance_ssl_add_tlsa(SSL *ssl, const char *base, const struct dance_tlsa *t);
 
 /* clientid.c */
 /** Start the TLSA lookup a paused server handshake asked for. */

@@ -19,9 +19,9 @@ void log_warnx(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 _Noreturn void fatal(const char *, ...) __attribute__((__noreturn__))
-    __attribute__((__format__(printf, 1, 2)));
+__attribute__((__format__(printf, 1, 2)));
 _Noreturn void fatalx(const char *, ...) __attribute__((__noreturn__))
-    __attribute__((__format__(printf, 1, 2)));
+__attribute__((__format__(printf, 1, 2)));
 
 /** Log at a syslog priority (for library log callbacks). */
 void log_prio(int prio, const char *fmt, ...)

@@ -25,17 +25,19 @@ int cmd_serve_test(int argc, char **argv);
  * option whose value is >= RESOLVER_OPT_BASE to resolver_opt().
  */
 #define RESOLVER_OPT_BASE 1000
-#define RESOLVER_LONGOPTS                                                  \
-	{"ta", required_argument, NULL, RESOLVER_OPT_BASE + 0},            \
-	    {"ta-rr", required_argument, NULL, RESOLVER_OPT_BASE + 1},     \
-	    {"no-ta", no_argument, NULL, RESOLVER_OPT_BASE + 2},           \
-	    {"forward", required_argument, NULL, RESOLVER_OPT_BASE + 3},   \
-	    {"stub", required_argument, NULL, RESOLVER_OPT_BASE + 4},      \
-	    {"dns-timeout", required_argument, NULL, RESOLVER_OPT_BASE + 5}, \
-	    {"unbound-opt", required_argument, NULL, RESOLVER_OPT_BASE + 6}
-#define RESOLVER_USAGE                                                     \
-	"  [--ta FILE] [--ta-rr RR] [--no-ta] [--forward ADDR[@PORT]]\n"     \
-	"  [--stub ZONE=ADDR[@PORT]] [--dns-timeout MS]\n"                   \
+#define RESOLVER_LONGOPTS                                                      \
+	{"ta", required_argument, NULL, RESOLVER_OPT_BASE + 0},                \
+	    {"ta-rr", required_argument, NULL, RESOLVER_OPT_BASE + 1},         \
+	    {"no-ta", no_argument, NULL, RESOLVER_OPT_BASE + 2},               \
+	    {"forward", required_argument, NULL, RESOLVER_OPT_BASE + 3},       \
+	    {"stub", required_argument, NULL, RESOLVER_OPT_BASE + 4},          \
+	    {"dns-timeout", required_argument, NULL, RESOLVER_OPT_BASE + 5},   \
+	{                                                                      \
+		"unbound-opt", required_argument, NULL, RESOLVER_OPT_BASE + 6  \
+	}
+#define RESOLVER_USAGE                                                         \
+	"  [--ta FILE] [--ta-rr RR] [--no-ta] [--forward ADDR[@PORT]]\n"       \
+	"  [--stub ZONE=ADDR[@PORT]] [--dns-timeout MS]\n"                     \
 	"  [--unbound-opt NAME=VALUE]\n"
 
 /**

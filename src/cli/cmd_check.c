@@ -31,13 +31,14 @@ struct check {
 	SSL *ssl;
 	int fd;
 	struct event *ev;
-	int result;		/* exit code */
+	int result; /* exit code */
 };
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: loradane check HOST PORT [--connect ADDR]\n"
+	fprintf(stderr,
+	    "usage: loradane check HOST PORT [--connect ADDR]\n"
 	    "  [--client-name NAME --cert FILE --key FILE] [--ext-type N]\n"
 	    "  [--wait MS] [-v]\n" RESOLVER_USAGE);
 	return CLI_USAGE;
@@ -74,7 +75,8 @@ wait_answer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	if (what & EV_TIMEOUT) {
 		printf("client identity %s: no answer from the server within "
-		    "%u ms: not confirmed\n", c->client_name, c->wait_ms);
+		       "%u ms: not confirmed\n",
+		    c->client_name, c->wait_ms);
 		c->result = CLI_FAIL;
 		event_base_loopbreak(c->base);
 		return;
@@ -85,15 +87,16 @@ wait_answer(evutil_socket_t fd, short what, void *arg)
 		buf[n] = '\0';
 		buf[strcspn(buf, "\r\n")] = '\0';
 		printf("client identity %s: accepted by the server (it said "
-		    "\"%s\")\n", c->client_name, buf);
+		       "\"%s\")\n",
+		    c->client_name, buf);
 		c->result = CLI_OK;
 		event_base_loopbreak(c->base);
 		return;
 	}
 	e = SSL_get_error(c->ssl, n);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		struct timeval tv = {c->wait_ms / 1000,
-		    (c->wait_ms % 1000) * 1000};
+		struct timeval tv = {
+		    c->wait_ms / 1000, (c->wait_ms % 1000) * 1000};
 
 		event_add(c->ev, &tv);
 		return;
@@ -106,8 +109,8 @@ wait_answer(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-handshake_done(void *arg, int err, SSL *ssl, int fd,
-    const struct dance_peer *peer)
+handshake_done(
+    void *arg, int err, SSL *ssl, int fd, const struct dance_peer *peer)
 {
 	struct check *c = arg;
 	X509 *mcert = NULL;
@@ -126,8 +129,8 @@ handshake_done(void *arg, int err, SSL *ssl, int fd,
 	printf("connected: %s, %s\n", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl));
 	if (SSL_get0_dane_authority(ssl, &mcert, NULL) >= 0 && mcert != NULL)
-		X509_NAME_oneline(X509_get_subject_name(mcert), subject,
-		    sizeof(subject));
+		X509_NAME_oneline(
+		    X509_get_subject_name(mcert), subject, sizeof(subject));
 	printf("server authenticated: TLSA %s matched by %u %u %u ",
 	    peer->tlsa_owner, peer->usage, peer->selector, peer->mtype);
 	for (i = 0; i < peer->dlen && i < 8; i++)
@@ -167,8 +170,7 @@ tlsa_done(void *arg, struct dance_tlsa *t)
 		return;
 	}
 	dance_tlsa_unref(t);
-	r = dance_connect(c->tls, c->host, c->port, c->addr, handshake_done,
-	    c);
+	r = dance_connect(c->tls, c->host, c->port, c->addr, handshake_done, c);
 	if (r != DANCE_OK) {
 		printf("connect: %s\n", dance_strerror(r));
 		c->result = CLI_FAIL;
@@ -223,16 +225,16 @@ cmd_check(int argc, char **argv)
 			o.key_file = optarg;
 			break;
 		case 'e':
-			o.ext_type = (uint16_t)strnum_parse(optarg, 1, 65535,
-			    &errstr);
+			o.ext_type =
+			    (uint16_t)strnum_parse(optarg, 1, 65535, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "--ext-type: %s\n", errstr);
 				return CLI_USAGE;
 			}
 			break;
 		case 'w':
-			c.wait_ms = (unsigned)strnum_parse(optarg, 1, 600000,
-			    &errstr);
+			c.wait_ms =
+			    (unsigned)strnum_parse(optarg, 1, 600000, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "--wait: %s\n", errstr);
 				return CLI_USAGE;
@@ -261,8 +263,9 @@ cmd_check(int argc, char **argv)
 	}
 	if ((o.cert_file != NULL || o.key_file != NULL) &&
 	    (o.cert_file == NULL || o.key_file == NULL ||
-	    o.client_name == NULL)) {
-		fprintf(stderr, "loradane check: a client identity needs "
+		o.client_name == NULL)) {
+		fprintf(stderr,
+		    "loradane check: a client identity needs "
 		    "--client-name, --cert and --key\n");
 		return CLI_USAGE;
 	}
@@ -285,8 +288,8 @@ cmd_check(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	event_base_dispatch(c.base);
-	printf("verdict: %s\n", c.result == CLI_OK ? "AUTHENTICATED" :
-	    "NOT AUTHENTICATED");
+	printf("verdict: %s\n",
+	    c.result == CLI_OK ? "AUTHENTICATED" : "NOT AUTHENTICATED");
 	if (c.ev != NULL)
 		event_free(c.ev);
 	if (c.ssl != NULL)

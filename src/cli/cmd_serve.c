@@ -27,7 +27,7 @@ struct serve {
 	struct event_base *base;
 	struct dance_ctx *ctx;
 	struct dance_tls *tls;
-	unsigned long long max_conns;	/* 0: forever */
+	unsigned long long max_conns; /* 0: forever */
 	unsigned long long done;
 	unsigned long long ok, refused;
 };
@@ -45,7 +45,8 @@ struct greeting {
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: loradane serve-test --cert FILE --key FILE "
+	fprintf(stderr,
+	    "usage: loradane serve-test --cert FILE --key FILE "
 	    "--port PORT [--listen ADDR]\n"
 	    "  [--client-auth dane|pkix|none] [--pkix-ca FILE]\n"
 	    "  [--allow SUFFIX]... [--prefetch NAME]... [--compat07]\n"
@@ -93,8 +94,9 @@ greeting_write(evutil_socket_t fd, short what, void *arg)
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		struct timeval tv = {5, 0};
 
-		event_assign(g->ev, g->s->base, g->fd, e == SSL_ERROR_WANT_READ ?
-		    EV_READ : EV_WRITE, greeting_write, g);
+		event_assign(g->ev, g->s->base, g->fd,
+		    e == SSL_ERROR_WANT_READ ? EV_READ : EV_WRITE,
+		    greeting_write, g);
 		event_add(g->ev, &tv);
 		return;
 	}
@@ -102,8 +104,8 @@ greeting_write(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-handshake_done(void *arg, int err, SSL *ssl, int fd,
-    const struct dance_peer *peer)
+handshake_done(
+    void *arg, int err, SSL *ssl, int fd, const struct dance_peer *peer)
 {
 	struct serve *s = arg;
 	struct greeting *g;
@@ -121,8 +123,9 @@ handshake_done(void *arg, int err, SSL *ssl, int fd,
 	g->ssl = ssl;
 	g->fd = fd;
 	g->len = (size_t)snprintf(g->line, sizeof(g->line), "hello %s\n",
-	    peer->name != NULL ? peer->name : peer->pkix ? "pkix-client" :
-	    "anonymous");
+	    peer->name != NULL ? peer->name
+		: peer->pkix   ? "pkix-client"
+			       : "anonymous");
 	if (g->len >= sizeof(g->line))
 		g->len = sizeof(g->line) - 1;
 	g->ev = event_new(s->base, fd, EV_WRITE, greeting_write, g);
@@ -226,8 +229,10 @@ cmd_serve_test(int argc, char **argv)
 			else if (strcmp(optarg, "none") == 0)
 				o.client_auth = DANCE_CLIENT_AUTH_NONE;
 			else {
-				fprintf(stderr, "--client-auth: dane, pkix or "
-				    "none, not '%s'\n", optarg);
+				fprintf(stderr,
+				    "--client-auth: dane, pkix or "
+				    "none, not '%s'\n",
+				    optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -236,8 +241,8 @@ cmd_serve_test(int argc, char **argv)
 			break;
 		case 'a':
 			if (dance_ctx_add_allowed_suffix(s.ctx, optarg) != 0) {
-				fprintf(stderr, "--allow: bad name '%s'\n",
-				    optarg);
+				fprintf(
+				    stderr, "--allow: bad name '%s'\n", optarg);
 				return CLI_USAGE;
 			}
 			break;
@@ -248,16 +253,16 @@ cmd_serve_test(int argc, char **argv)
 			o.compat07 = 1;
 			break;
 		case 'e':
-			o.ext_type = (uint16_t)strnum_parse(optarg, 1, 65535,
-			    &errstr);
+			o.ext_type =
+			    (uint16_t)strnum_parse(optarg, 1, 65535, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "--ext-type: %s\n", errstr);
 				return CLI_USAGE;
 			}
 			break;
 		case 'm':
-			s.max_conns = strnum_parse(optarg, 1, 1ULL << 40,
-			    &errstr);
+			s.max_conns =
+			    strnum_parse(optarg, 1, 1ULL << 40, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "--max-conns: %s\n", errstr);
 				return CLI_USAGE;
@@ -279,8 +284,8 @@ cmd_serve_test(int argc, char **argv)
 	    port == 0)
 		return usage();
 	log_init("serve-test", 1, verbose);
-	dance_ctx_set_log(s.ctx, log_dance, NULL,
-	    verbose ? DANCE_LOG_DEBUG : DANCE_LOG_INFO);
+	dance_ctx_set_log(
+	    s.ctx, log_dance, NULL, verbose ? DANCE_LOG_DEBUG : DANCE_LOG_INFO);
 	for (i = 0; i < nprefetch; i++) {
 		if ((err = dance_ctx_add_prefetch(s.ctx, prefetch[i])) != 0) {
 			fprintf(stderr, "--prefetch %s: %s\n", prefetch[i],
@@ -299,8 +304,8 @@ cmd_serve_test(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, listen_addr, &sin.sin_addr) != 1) {
-		fprintf(stderr, "--listen: not an IPv4 address: %s\n",
-		    listen_addr);
+		fprintf(
+		    stderr, "--listen: not an IPv4 address: %s\n", listen_addr);
 		return CLI_USAGE;
 	}
 	lst = evconnlistener_new_bind(s.base, accept_cb, &s,

@@ -16,7 +16,8 @@
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: loradane tlsa --cert FILE [--usage U] "
+	fprintf(stderr,
+	    "usage: loradane tlsa --cert FILE [--usage U] "
 	    "[--selector S] [--mtype M] [--owner NAME]\n"
 	    "  defaults: usage 3 (DANE-EE), selector 1 (SPKI), "
 	    "mtype 1 (SHA2-256)\n"
@@ -76,11 +77,16 @@ cmd_tlsa(int argc, char **argv)
 			return usage();
 		}
 		*target = strnum_parse(optarg, 0,
-		    ch == 'u' ? 3 : ch == 's' ? 1 : 2, &errstr);
+		    ch == 'u'       ? 3
+			: ch == 's' ? 1
+				    : 2,
+		    &errstr);
 		if (errstr != NULL) {
 			fprintf(stderr, "loradane tlsa: --%s %s: %s\n",
-			    ch == 'u' ? "usage" : ch == 's' ? "selector" :
-			    "mtype", optarg, errstr);
+			    ch == 'u'       ? "usage"
+				: ch == 's' ? "selector"
+					    : "mtype",
+			    optarg, errstr);
 			return CLI_USAGE;
 		}
 	}
@@ -94,8 +100,8 @@ cmd_tlsa(int argc, char **argv)
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (x == NULL) {
-		fprintf(stderr, "loradane tlsa: %s: no PEM certificate\n",
-		    cert);
+		fprintf(
+		    stderr, "loradane tlsa: %s: no PEM certificate\n", cert);
 		return CLI_FAIL;
 	}
 	derlen = tlsa_der(x, (int)selector, &der);
@@ -108,7 +114,7 @@ cmd_tlsa(int argc, char **argv)
 	outlen = (size_t)derlen;
 	if (mtype != 0) {
 		if (EVP_Digest(der, (size_t)derlen, md, &mdlen,
-		    mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL) != 1) {
+			mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL) != 1) {
 			OPENSSL_free(der);
 			fprintf(stderr, "loradane tlsa: digest failed\n");
 			return CLI_FAIL;

@@ -12,11 +12,10 @@ static const struct verb {
 	int (*run)(int, char **);
 	const char *summary;
 } verbs[] = {
-	{"tlsa", cmd_tlsa, "print the TLSA RDATA for a certificate"},
-	{"check", cmd_check, "connect to a server and authenticate it by DANE"},
-	{"serve-test", cmd_serve_test,
-	    "run a DANE mutual-TLS test server"},
-	{NULL, NULL, NULL},
+    {"tlsa", cmd_tlsa, "print the TLSA RDATA for a certificate"},
+    {"check", cmd_check, "connect to a server and authenticate it by DANE"},
+    {"serve-test", cmd_serve_test, "run a DANE mutual-TLS test server"},
+    {NULL, NULL, NULL},
 };
 
 static int

@@ -48,8 +48,10 @@ resolver_opt(struct dance_ctx *ctx, int opt, const char *arg)
 		break;
 	case 4:
 		if (split(arg, buf, sizeof(buf), &right) != 0) {
-			fprintf(stderr, "--stub: expected ZONE=ADDR[@PORT], "
-			    "got '%s'\n", arg);
+			fprintf(stderr,
+			    "--stub: expected ZONE=ADDR[@PORT], "
+			    "got '%s'\n",
+			    arg);
 			return -1;
 		}
 		r = dance_ctx_add_stub(ctx, buf, right);
@@ -64,8 +66,10 @@ resolver_opt(struct dance_ctx *ctx, int opt, const char *arg)
 		break;
 	case 6:
 		if (split(arg, buf, sizeof(buf), &right) != 0) {
-			fprintf(stderr, "--unbound-opt: expected NAME=VALUE, "
-			    "got '%s'\n", arg);
+			fprintf(stderr,
+			    "--unbound-opt: expected NAME=VALUE, "
+			    "got '%s'\n",
+			    arg);
 			return -1;
 		}
 		r = dance_ctx_set_option(ctx, buf, right);

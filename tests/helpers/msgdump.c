@@ -58,8 +58,8 @@ hexline(const char *tag, const unsigned char *p, size_t len)
 
 /* on_msg - every handshake message, both directions, as OpenSSL sees it */
 static void
-on_msg(int write_p, int version, int content_type, const void *buf,
-    size_t len, SSL *ssl, void *arg)
+on_msg(int write_p, int version, int content_type, const void *buf, size_t len,
+    SSL *ssl, void *arg)
 {
 	(void)version;
 	(void)ssl;
@@ -92,8 +92,8 @@ ext_add(SSL *s, unsigned int ext_type, unsigned int context,
 /* ext_parse - report what OpenSSL found, never refuse it */
 static int
 ext_parse(SSL *s, unsigned int ext_type, unsigned int context,
-    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx,
-    int *al, void *parse_arg)
+    const unsigned char *in, size_t inlen, X509 *x, size_t chainidx, int *al,
+    void *parse_arg)
 {
 	size_t i;
 
@@ -129,8 +129,8 @@ parse_num(const char *s, unsigned long lo, unsigned long hi, const char *what)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < lo || v > hi) {
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < lo ||
+	    v > hi) {
 		fprintf(stderr, "msgdump: bad %s: %s\n", what, s);
 		exit(2);
 	}
@@ -139,8 +139,8 @@ parse_num(const char *s, unsigned long lo, unsigned long hi, const char *what)
 
 /* make_ctx - TLS 1.3 only, no tickets, client certificate requested */
 static SSL_CTX *
-make_ctx(const char *cert, const char *key, unsigned long ext_type,
-    int with_ext)
+make_ctx(
+    const char *cert, const char *key, unsigned long ext_type, int with_ext)
 {
 	SSL_CTX *ctx;
 
@@ -154,13 +154,14 @@ make_ctx(const char *cert, const char *key, unsigned long ext_type,
 	/* Tickets would add NewSessionTicket lines to the dump. */
 	if (SSL_CTX_set_num_tickets(ctx, 0) != 1)
 		goto fail;
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+	SSL_CTX_set_verify(
+	    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
 	SSL_CTX_set_msg_callback(ctx, on_msg);
-	if (with_ext && SSL_CTX_add_custom_ext(ctx, (unsigned int)ext_type,
-	    SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |
-	    SSL_EXT_TLS1_3_CERTIFICATE, ext_add, NULL, NULL, ext_parse,
-	    NULL) != 1)
+	if (with_ext &&
+	    SSL_CTX_add_custom_ext(ctx, (unsigned int)ext_type,
+		SSL_EXT_TLS1_3_ONLY | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST |
+		    SSL_EXT_TLS1_3_CERTIFICATE,
+		ext_add, NULL, NULL, ext_parse, NULL) != 1)
 		goto fail;
 	return ctx;
 fail:
@@ -242,7 +243,8 @@ main(int argc, char **argv)
 	int lfd, with_ext = 1, rc = 0;
 
 	if (argc < 4 || argc > 7) {
-		fprintf(stderr, "usage: msgdump PORT CERT KEY [EXT_TYPE "
+		fprintf(stderr,
+		    "usage: msgdump PORT CERT KEY [EXT_TYPE "
 		    "[00|empty|none [CONNS]]]\n");
 		return 2;
 	}
@@ -257,7 +259,8 @@ main(int argc, char **argv)
 		else if (strcmp(argv[5], "none") == 0)
 			with_ext = 0;
 		else {
-			fprintf(stderr, "msgdump: payload: 00, empty or "
+			fprintf(stderr,
+			    "msgdump: payload: 00, empty or "
 			    "none\n");
 			return 2;
 		}
@@ -270,8 +273,8 @@ main(int argc, char **argv)
 		return 1;
 	lfd = listen_on(port);
 	if (lfd < 0) {
-		fprintf(stderr, "msgdump: port %lu: %s\n", port,
-		    strerror(errno));
+		fprintf(
+		    stderr, "msgdump: port %lu: %s\n", port, strerror(errno));
 		SSL_CTX_free(ctx);
 		return 1;
 	}

@@ -35,61 +35,61 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#define DNS_MAXMSG	65535	/* 16-bit TCP length prefix bounds a message */
-#define DNS_HDRLEN	12	/* anything shorter is not a DNS message */
-#define UPSTREAM_SECS	10	/* give up on an upstream answer after this */
-#define MAX_DELAY_MS	3600000UL
+#define DNS_MAXMSG 65535 /* 16-bit TCP length prefix bounds a message */
+#define DNS_HDRLEN 12    /* anything shorter is not a DNS message */
+#define UPSTREAM_SECS 10 /* give up on an upstream answer after this */
+#define MAX_DELAY_MS 3600000UL
 
 struct proxy;
 struct tconn;
 
 /* One UDP query: held for the delay, then sent from its own socket. */
 struct uquery {
-	TAILQ_ENTRY(uquery)	 entry;
-	struct proxy		*px;
-	struct sockaddr_storage	 from;		/* client to answer */
-	socklen_t		 fromlen;
-	unsigned char		*msg;
-	size_t			 len;
-	struct event		*timer;
-	evutil_socket_t		 fd;		/* -1 until forwarded */
-	struct event		*ev;		/* read on fd */
+	TAILQ_ENTRY(uquery) entry;
+	struct proxy *px;
+	struct sockaddr_storage from; /* client to answer */
+	socklen_t fromlen;
+	unsigned char *msg;
+	size_t len;
+	struct event *timer;
+	evutil_socket_t fd; /* -1 until forwarded */
+	struct event *ev;   /* read on fd */
 };
 
 /* One TCP query: held for the delay, then sent on its own connection. */
 struct tquery {
-	TAILQ_ENTRY(tquery)	 entry;
-	struct tconn		*conn;
-	unsigned char		*msg;		/* including length prefix */
-	size_t			 len;
-	struct event		*timer;
-	struct bufferevent	*up;		/* NULL until forwarded */
+	TAILQ_ENTRY(tquery) entry;
+	struct tconn *conn;
+	unsigned char *msg; /* including length prefix */
+	size_t len;
+	struct event *timer;
+	struct bufferevent *up; /* NULL until forwarded */
 };
 
 /* One accepted TCP client and the queries it has in flight. */
 struct tconn {
-	TAILQ_ENTRY(tconn)	 entry;
-	struct proxy		*px;
-	struct bufferevent	*bev;
-	int			 eof;		/* client shut its write side */
-	TAILQ_HEAD(, tquery)	 queries;
+	TAILQ_ENTRY(tconn) entry;
+	struct proxy *px;
+	struct bufferevent *bev;
+	int eof; /* client shut its write side */
+	TAILQ_HEAD(, tquery) queries;
 };
 
 struct proxy {
-	struct event_base	*base;
-	struct sockaddr_in	 upstream;
-	struct timeval		 delay;
-	evutil_socket_t		 udpfd;
-	struct event		*udpev;
-	struct evconnlistener	*listener;
-	struct event		*sigterm;
-	struct event		*sigint;
-	TAILQ_HEAD(, uquery)	 uqueries;
-	TAILQ_HEAD(, tconn)	 tconns;
-	unsigned char		 buf[DNS_MAXMSG];	/* UDP receive scratch */
+	struct event_base *base;
+	struct sockaddr_in upstream;
+	struct timeval delay;
+	evutil_socket_t udpfd;
+	struct event *udpev;
+	struct evconnlistener *listener;
+	struct event *sigterm;
+	struct event *sigint;
+	TAILQ_HEAD(, uquery) uqueries;
+	TAILQ_HEAD(, tconn) tconns;
+	unsigned char buf[DNS_MAXMSG]; /* UDP receive scratch */
 };
 
-static const struct timeval upstream_tv = { UPSTREAM_SECS, 0 };
+static const struct timeval upstream_tv = {UPSTREAM_SECS, 0};
 
 /* usage - print the command line synopsis and exit */
 static void
@@ -101,11 +101,11 @@ usage(void)
 
 /* parse_num - strict decimal in [min, max]; no sign, no trailing junk */
 static int
-parse_num(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
+parse_num(
+    const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
-	char		*end;
-	unsigned long	 v;
+	char *end;
+	unsigned long v;
 
 	/* strtoul quietly accepts "-1" and leading blanks; we do not. */
 	if (s[0] < '0' || s[0] > '9')
@@ -147,9 +147,9 @@ uquery_free(struct uquery *q)
 static void
 udp_answer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct uquery	*q = arg;
-	struct proxy	*px = q->px;
-	ssize_t		 n;
+	struct uquery *q = arg;
+	struct proxy *px = q->px;
+	ssize_t n;
 
 	if (what & EV_TIMEOUT) {
 		uquery_free(q);
@@ -177,8 +177,8 @@ udp_answer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 udp_forward_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct uquery	*q = arg;
-	struct proxy	*px = q->px;
+	struct uquery *q = arg;
+	struct proxy *px = q->px;
 
 	(void)fd;
 	(void)what;
@@ -190,13 +190,13 @@ udp_forward_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (evutil_make_socket_nonblocking(q->fd) == -1 ||
 	    connect(q->fd, (struct sockaddr *)&px->upstream,
-	    sizeof(px->upstream)) == -1 ||
+		sizeof(px->upstream)) == -1 ||
 	    send(q->fd, q->msg, q->len, 0) == -1) {
 		uquery_free(q);
 		return;
 	}
-	q->ev = event_new(px->base, q->fd, EV_READ | EV_PERSIST,
-	    udp_answer_cb, q);
+	q->ev =
+	    event_new(px->base, q->fd, EV_READ | EV_PERSIST, udp_answer_cb, q);
 	if (q->ev == NULL || event_add(q->ev, &upstream_tv) == -1)
 		uquery_free(q);
 }
@@ -205,17 +205,17 @@ udp_forward_cb(evutil_socket_t fd, short what, void *arg)
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct proxy		*px = arg;
-	struct uquery		*q;
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen = sizeof(from);
-	ssize_t			 n;
+	struct proxy *px = arg;
+	struct uquery *q;
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	ssize_t n;
 
 	(void)what;
-	n = recvfrom(fd, px->buf, sizeof(px->buf), 0,
-	    (struct sockaddr *)&from, &fromlen);
+	n = recvfrom(fd, px->buf, sizeof(px->buf), 0, (struct sockaddr *)&from,
+	    &fromlen);
 	if (n < DNS_HDRLEN)
-		return;		/* error, or too short to be a query */
+		return; /* error, or too short to be a query */
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return;
 	q->px = px;
@@ -251,7 +251,7 @@ tquery_free(struct tquery *q)
 static void
 tconn_free(struct tconn *c)
 {
-	struct tquery	*q;
+	struct tquery *q;
 
 	while ((q = TAILQ_FIRST(&c->queries)) != NULL)
 		tquery_free(q);
@@ -273,7 +273,7 @@ tconn_maybe_done(struct tconn *c)
 static int
 msglen(struct evbuffer *buf, size_t *len)
 {
-	unsigned char	 pfx[2];
+	unsigned char pfx[2];
 
 	if (evbuffer_copyout(buf, pfx, 2) != 2)
 		return 0;
@@ -285,17 +285,17 @@ msglen(struct evbuffer *buf, size_t *len)
 static void
 up_read_cb(struct bufferevent *up, void *arg)
 {
-	struct tquery	*q = arg;
-	struct tconn	*c = q->conn;
-	struct evbuffer	*in = bufferevent_get_input(up);
-	size_t		 len;
+	struct tquery *q = arg;
+	struct tconn *c = q->conn;
+	struct evbuffer *in = bufferevent_get_input(up);
+	size_t len;
 
 	if (!msglen(in, &len))
-		return;		/* wait for the rest */
-	if (evbuffer_remove_buffer(in, bufferevent_get_output(c->bev),
-	    len) != (int)len) {
+		return; /* wait for the rest */
+	if (evbuffer_remove_buffer(in, bufferevent_get_output(c->bev), len) !=
+	    (int)len) {
 		tquery_free(q);
-		tconn_free(c);	/* the client's stream is now garbled */
+		tconn_free(c); /* the client's stream is now garbled */
 		return;
 	}
 	tquery_free(q);
@@ -306,8 +306,8 @@ up_read_cb(struct bufferevent *up, void *arg)
 static void
 up_event_cb(struct bufferevent *up, short events, void *arg)
 {
-	struct tquery	*q = arg;
-	struct tconn	*c = q->conn;
+	struct tquery *q = arg;
+	struct tconn *c = q->conn;
 
 	(void)up;
 	if (events & BEV_EVENT_CONNECTED)
@@ -321,9 +321,9 @@ up_event_cb(struct bufferevent *up, short events, void *arg)
 static void
 tcp_forward_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct tquery	*q = arg;
-	struct tconn	*c = q->conn;
-	struct proxy	*px = c->px;
+	struct tquery *q = arg;
+	struct tconn *c = q->conn;
+	struct proxy *px = c->px;
 
 	(void)fd;
 	(void)what;
@@ -336,8 +336,8 @@ tcp_forward_cb(evutil_socket_t fd, short what, void *arg)
 	if (bufferevent_set_timeouts(q->up, &upstream_tv, &upstream_tv) == -1 ||
 	    bufferevent_enable(q->up, EV_READ) == -1 ||
 	    bufferevent_write(q->up, q->msg, q->len) == -1 ||
-	    bufferevent_socket_connect(q->up,
-	    (struct sockaddr *)&px->upstream, sizeof(px->upstream)) == -1)
+	    bufferevent_socket_connect(q->up, (struct sockaddr *)&px->upstream,
+		sizeof(px->upstream)) == -1)
 		goto fail;
 	return;
 fail:
@@ -349,14 +349,14 @@ fail:
 static void
 tconn_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct tconn	*c = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	struct tquery	*q;
-	size_t		 len;
+	struct tconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct tquery *q;
+	size_t len;
 
 	while (msglen(in, &len)) {
 		if (len < DNS_HDRLEN + 2) {
-			tconn_free(c);	/* not DNS; drop the client */
+			tconn_free(c); /* not DNS; drop the client */
 			return;
 		}
 		if ((q = calloc(1, sizeof(*q))) == NULL) {
@@ -368,8 +368,8 @@ tconn_read_cb(struct bufferevent *bev, void *arg)
 		q->len = len;
 		if ((q->msg = malloc(len)) == NULL ||
 		    evbuffer_remove(in, q->msg, len) != (int)len ||
-		    (q->timer = evtimer_new(c->px->base, tcp_forward_cb,
-		    q)) == NULL ||
+		    (q->timer = evtimer_new(c->px->base, tcp_forward_cb, q)) ==
+			NULL ||
 		    evtimer_add(q->timer, &c->px->delay) == -1) {
 			tconn_free(c);
 			return;
@@ -389,7 +389,7 @@ tconn_write_cb(struct bufferevent *bev, void *arg)
 static void
 tconn_event_cb(struct bufferevent *bev, short events, void *arg)
 {
-	struct tconn	*c = arg;
+	struct tconn *c = arg;
 
 	/* A client may half-close after its query and still await the
 	 * answer, so EOF only closes once nothing is left to send. */
@@ -404,11 +404,11 @@ tconn_event_cb(struct bufferevent *bev, short events, void *arg)
 
 /* accept_cb - set up a new TCP client */
 static void
-accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
 {
-	struct proxy	*px = arg;
-	struct tconn	*c;
+	struct proxy *px = arg;
+	struct tconn *c;
 
 	(void)l;
 	(void)sa;
@@ -426,8 +426,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&px->tconns, c, entry);
-	bufferevent_setcb(c->bev, tconn_read_cb, tconn_write_cb,
-	    tconn_event_cb, c);
+	bufferevent_setcb(
+	    c->bev, tconn_read_cb, tconn_write_cb, tconn_event_cb, c);
 	/* Any 65537 buffered bytes hold a whole message, which the read
 	 * callback consumes, so this bounds the buffer without stalling. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, DNS_MAXMSG + 2);
@@ -439,7 +439,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct proxy	*px = arg;
+	struct proxy *px = arg;
 
 	(void)sig;
 	(void)what;
@@ -450,8 +450,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static void
 proxy_free(struct proxy *px)
 {
-	struct uquery	*uq;
-	struct tconn	*c;
+	struct uquery *uq;
+	struct tconn *c;
 
 	while ((uq = TAILQ_FIRST(&px->uqueries)) != NULL)
 		uquery_free(uq);
@@ -476,7 +476,7 @@ proxy_free(struct proxy *px)
 static int
 proxy_listen(struct proxy *px, unsigned short port)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_in sin;
 
 	loopback(&sin, port);
 	px->udpfd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -486,8 +486,8 @@ proxy_listen(struct proxy *px, unsigned short port)
 		perror("slowdns: udp bind");
 		return -1;
 	}
-	px->udpev = event_new(px->base, px->udpfd, EV_READ | EV_PERSIST,
-	    udp_read_cb, px);
+	px->udpev = event_new(
+	    px->base, px->udpfd, EV_READ | EV_PERSIST, udp_read_cb, px);
 	if (px->udpev == NULL || event_add(px->udpev, NULL) == -1)
 		return -1;
 	px->listener = evconnlistener_new_bind(px->base, accept_cb, px,
@@ -503,13 +503,12 @@ proxy_listen(struct proxy *px, unsigned short port)
 int
 main(int argc, char *argv[])
 {
-	struct proxy		*px;
-	struct sigaction	 sa;
-	unsigned long		 lport, uport, delay;
-	int			 rc = 1;
+	struct proxy *px;
+	struct sigaction sa;
+	unsigned long lport, uport, delay;
+	int rc = 1;
 
-	if (argc != 4 ||
-	    parse_num(argv[1], 1, 65535, &lport) == -1 ||
+	if (argc != 4 || parse_num(argv[1], 1, 65535, &lport) == -1 ||
 	    parse_num(argv[2], 1, 65535, &uport) == -1 ||
 	    parse_num(argv[3], 0, MAX_DELAY_MS, &delay) == -1)
 		usage();

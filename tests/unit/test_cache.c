@@ -74,9 +74,9 @@ lookup(struct env *e, const char *name)
 {
 	struct got g = {0, NULL};
 
-	assert_int_equal(dance_tlsa_lookup(e->ctx, name, got_cb, &g, NULL),
-	    DANCE_OK);
-	assert_int_equal(g.done, 0);	/* never from inside the call */
+	assert_int_equal(
+	    dance_tlsa_lookup(e->ctx, name, got_cb, &g, NULL), DANCE_OK);
+	assert_int_equal(g.done, 0); /* never from inside the call */
 	assert_true(tu_run_until(e->base, &g.done, 10000));
 	return g.t;
 }
@@ -108,17 +108,17 @@ test_secure_cached_until_ttl(void **state)
 	assert_int_equal(sent(e), q0 + 1);
 	dance_tlsa_unref(t);
 
-	t = lookup(e, EE);		/* a cache hit: no query */
+	t = lookup(e, EE); /* a cache hit: no query */
 	assert_int_equal(t->status, DANCE_DNS_SECURE);
 	assert_int_equal(sent(e), q0 + 1);
 	dance_tlsa_unref(t);
 
 	e->clock.now_ms += (uint64_t)ttl * 1000 - 1;
 	c = dance_cache_get(e->ctx, EE);
-	assert_non_null(c);		/* one millisecond left */
+	assert_non_null(c); /* one millisecond left */
 	dance_tlsa_unref(c);
 	e->clock.now_ms += 1;
-	assert_null(dance_cache_get(e->ctx, EE));	/* never outlives */
+	assert_null(dance_cache_get(e->ctx, EE)); /* never outlives */
 	t = lookup(e, EE);
 	assert_int_equal(t->status, DANCE_DNS_SECURE);
 	assert_int_equal(sent(e), q0 + 2);
@@ -140,7 +140,7 @@ check_denial(struct env *e, const char *name, enum dance_dns_status want)
 	assert_non_null(c);
 	assert_int_equal(c->status, want);
 	dance_tlsa_unref(c);
-	e->clock.now_ms += 1;	/* the negative cap, not the SOA's 300 s */
+	e->clock.now_ms += 1; /* the negative cap, not the SOA's 300 s */
 	assert_null(dance_cache_get(e->ctx, name));
 }
 
@@ -168,7 +168,7 @@ check_not_cached(struct env *e, const char *name, enum dance_dns_status want,
 
 	t = lookup(e, name);
 	assert_int_equal(t->status, want);
-	assert_int_equal(t->nrr, 0);	/* bogus data is never handed out */
+	assert_int_equal(t->nrr, 0); /* bogus data is never handed out */
 	if (why != NULL) {
 		assert_non_null(t->why);
 		if (strstr(t->why, why) == NULL)
@@ -234,9 +234,10 @@ test_coalesced(void **state)
 	memset(g, 0, sizeof(g));
 	for (i = 0; i < 50; i++)
 		assert_int_equal(dance_tlsa_lookup(e->ctx,
-		    "_ns-client.sha512.good.dance.test", got_cb, &g[i], NULL),
+				     "_ns-client.sha512.good.dance.test",
+				     got_cb, &g[i], NULL),
 		    DANCE_OK);
-	assert_int_equal(sent(e), q0 + 1);	/* one query for 50 */
+	assert_int_equal(sent(e), q0 + 1); /* one query for 50 */
 	assert_true(tu_run_until(e->base, &g[49].done, 10000));
 	for (i = 0; i < 50; i++) {
 		assert_int_equal(g[i].done, 1);
@@ -257,9 +258,11 @@ test_cancelled_never_called(void **state)
 	struct got g = {0, NULL}, other = {0, NULL};
 
 	assert_int_equal(dance_tlsa_lookup(e->ctx,
-	    "_ns-client.full.good.dance.test", got_cb, &g, &h), DANCE_OK);
-	assert_int_equal(dance_tlsa_lookup(e->ctx,
-	    "_ns-client.full.good.dance.test", got_cb, &other, NULL),
+			     "_ns-client.full.good.dance.test", got_cb, &g, &h),
+	    DANCE_OK);
+	assert_int_equal(
+	    dance_tlsa_lookup(e->ctx, "_ns-client.full.good.dance.test", got_cb,
+		&other, NULL),
 	    DANCE_OK);
 	dance_lookup_cancel(h);
 	assert_true(tu_run_until(e->base, &other.done, 10000));
@@ -284,7 +287,7 @@ test_prefetch_refreshes(void **state)
 
 	(void)state;
 	base = event_base_new();
-	ctx = dance_ctx_new(base, &err);	/* the real clock */
+	ctx = dance_ctx_new(base, &err); /* the real clock */
 	assert_non_null(ctx);
 	tu_resolver_fixture(ctx);
 	assert_int_equal(dance_ctx_add_prefetch(ctx, name), DANCE_OK);
@@ -314,9 +317,9 @@ test_prefetch_refreshes(void **state)
 		dance_tlsa_unref(t);
 	}
 	dance_ctx_stats(ctx, &st);
-	print_message("prefetch: %d of %d samples stale, %llu queries\n",
-	    stale, samples, (unsigned long long)st.queries_sent);
-	assert_true(st.queries_sent >= 4);	/* renewed, not just kept */
+	print_message("prefetch: %d of %d samples stale, %llu queries\n", stale,
+	    samples, (unsigned long long)st.queries_sent);
+	assert_true(st.queries_sent >= 4);        /* renewed, not just kept */
 	assert_true(stale * 100 <= samples * 35); /* fresh >= 65% */
 	dance_ctx_free(ctx);
 	event_base_free(base);
@@ -336,8 +339,8 @@ test_sync_deadline(void **state)
 
 	(void)state;
 	snprintf(port, sizeof(port), "%d", tu_free_port());
-	snprintf(upstream, sizeof(upstream), "%s",
-	    tu_env("DANCE_TEST_DNS_PORT"));
+	snprintf(
+	    upstream, sizeof(upstream), "%s", tu_env("DANCE_TEST_DNS_PORT"));
 	argv[0] = (char *)"slowdns";
 	argv[1] = port;
 	argv[2] = upstream;
@@ -349,8 +352,8 @@ test_sync_deadline(void **state)
 	assert_non_null(ctx);
 	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", port);
 	assert_int_equal(dance_ctx_add_forwarder(ctx, fwd), DANCE_OK);
-	assert_int_equal(dance_ctx_add_ta_file(ctx, tu_env("DANCE_TA_DS")),
-	    DANCE_OK);
+	assert_int_equal(
+	    dance_ctx_add_ta_file(ctx, tu_env("DANCE_TA_DS")), DANCE_OK);
 	t0 = tu_now_ms();
 	assert_int_equal(dance_tlsa_lookup_sync(ctx, EE, 500, &t), DANCE_OK);
 	dt = tu_now_ms() - t0;
@@ -366,25 +369,25 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_secure_cached_until_ttl,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nxdomain_cached_briefly,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nodata_cached_briefly,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bogus_never_cached, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_expired_is_bogus, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_future_is_bogus, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_insecure_never_cached, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_cname_followed, setup,
-		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_secure_cached_until_ttl, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_nxdomain_cached_briefly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_nodata_cached_briefly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_bogus_never_cached, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_expired_is_bogus, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_future_is_bogus, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_insecure_never_cached, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cname_followed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_coalesced, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cancelled_never_called, setup,
-		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_cancelled_never_called, setup, teardown),
 	    cmocka_unit_test(test_prefetch_refreshes),
 	    cmocka_unit_test(test_sync_deadline),
 	};

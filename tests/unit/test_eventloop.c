@@ -80,8 +80,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)sa;
 	(void)salen;
-	assert_int_equal(dance_accept(li->tls, fd, server_done, li->srv),
-	    DANCE_OK);
+	assert_int_equal(
+	    dance_accept(li->tls, fd, server_done, li->srv), DANCE_OK);
 }
 
 static void
@@ -110,8 +110,8 @@ beat(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct dance_tls *
-client_tls(struct dance_ctx *ctx, const char *name, const char *cert,
-    const char *key)
+client_tls(
+    struct dance_ctx *ctx, const char *name, const char *cert, const char *key)
 {
 	struct dance_client_opts o;
 	char certpath[1024];
@@ -172,8 +172,8 @@ test_cached_clients_unaffected_by_slow_dns(void **state)
 	assert_non_null(sctx);
 	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s", sport);
 	assert_int_equal(dance_ctx_add_forwarder(sctx, fwd), DANCE_OK);
-	assert_int_equal(dance_ctx_add_ta_file(sctx, tu_env("DANCE_TA_DS")),
-	    DANCE_OK);
+	assert_int_equal(
+	    dance_ctx_add_ta_file(sctx, tu_env("DANCE_TA_DS")), DANCE_OK);
 	assert_int_equal(dance_ctx_set_timeout(sctx, 10000), DANCE_OK);
 	assert_int_equal(dance_ctx_add_prefetch(sctx, CACHED), DANCE_OK);
 	memset(&so, 0, sizeof(so));
@@ -185,8 +185,8 @@ test_cached_clients_unaffected_by_slow_dns(void **state)
 	assert_non_null(stls);
 	li.tls = stls;
 	li.srv = &srv;
-	port = (int)strnum_parse(tu_env("DANCE_TEST_TLS_PORT"), 1, 65535,
-	    &errstr);
+	port =
+	    (int)strnum_parse(tu_env("DANCE_TEST_TLS_PORT"), 1, 65535, &errstr);
 	assert_null(errstr);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -216,12 +216,13 @@ test_cached_clients_unaffected_by_slow_dns(void **state)
 	tu_resolver_fixture(cctx);
 	for (i = 0; i < SLOW; i++) {
 		snprintf(name, sizeof(name), "n%d._device.good.dance.test", i);
-		slow_tls[i] = client_tls(cctx, name, "sensor7-chain.pem",
-		    "sensor7.key");
+		slow_tls[i] =
+		    client_tls(cctx, name, "sensor7-chain.pem", "sensor7.key");
 		slow[i].fd = -1;
-		assert_int_equal(dance_connect(slow_tls[i],
-		    "srv.good.dance.test", (uint16_t)port, "127.0.0.1",
-		    client_done, &slow[i]), DANCE_OK);
+		assert_int_equal(
+		    dance_connect(slow_tls[i], "srv.good.dance.test",
+			(uint16_t)port, "127.0.0.1", client_done, &slow[i]),
+		    DANCE_OK);
 	}
 	/* Until all 200 handshakes wait on the slow authority. */
 	t0 = tu_now_ms();
@@ -243,8 +244,9 @@ test_cached_clients_unaffected_by_slow_dns(void **state)
 		int want = srv.ok + 1;
 
 		fast[i].fd = -1;
-		assert_int_equal(dance_connect(fast_tls, "srv.good.dance.test",
-		    (uint16_t)port, "127.0.0.1", client_done, &fast[i]),
+		assert_int_equal(
+		    dance_connect(fast_tls, "srv.good.dance.test",
+			(uint16_t)port, "127.0.0.1", client_done, &fast[i]),
 		    DANCE_OK);
 		while (srv.ok < want) {
 			assert_true(tu_now_ms() - start < 1000);
@@ -256,11 +258,11 @@ test_cached_clients_unaffected_by_slow_dns(void **state)
 	}
 	dance_ctx_stats(sctx, &st);
 	print_message("%d cached handshakes, slowest %llu ms, loop stall max "
-	    "%llu ms, %llu lookups still pending\n", FAST,
-	    (unsigned long long)worst, (unsigned long long)hb.max_gap,
+		      "%llu ms, %llu lookups still pending\n",
+	    FAST, (unsigned long long)worst, (unsigned long long)hb.max_gap,
 	    (unsigned long long)st.queries_inflight);
 	assert_int_equal(srv.ok, FAST);
-	assert_int_equal(srv.refused, 0);	/* the slow ones still wait */
+	assert_int_equal(srv.refused, 0); /* the slow ones still wait */
 	assert_true(st.queries_inflight >= SLOW);
 	assert_true(hb.max_gap < 300);
 

@@ -22,7 +22,7 @@ test_clientname_rules(void **state)
 	} cases[] = {
 	    {"_ns-client.ns.example", 1},
 	    {"sensor7._device.example.com", 1},
-	    {"device73.example.com.", 1},	/* one final dot tolerated */
+	    {"device73.example.com.", 1}, /* one final dot tolerated */
 	    {"A-Z_0-9.Example", 1},
 	    {"", 0},
 	    {".", 0},
@@ -30,8 +30,8 @@ test_clientname_rules(void **state)
 	    {"double..dot", 0},
 	    {"trailing..", 0},
 	    {"space in.name", 0},
-	    {"escape\\046.name", 0},	/* no \\DDD escapes */
-	    {"caf\xc3\xa9.example", 0},	/* U-labels are not allowed */
+	    {"escape\\046.name", 0},    /* no \\DDD escapes */
+	    {"caf\xc3\xa9.example", 0}, /* U-labels are not allowed */
 	    {"star*.example", 0},
 	    {"a/b.example", 0},
 	};
@@ -40,8 +40,8 @@ test_clientname_rules(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = dance_clientname_check(cases[i].name,
-		    strlen(cases[i].name));
+		int r = dance_clientname_check(
+		    cases[i].name, strlen(cases[i].name));
 
 		if ((r == DANCE_OK) != cases[i].ok)
 			fail_msg("'%s': got %d, want %s", cases[i].name, r,
@@ -49,23 +49,23 @@ test_clientname_rules(void **state)
 	}
 	memset(long_label, 'a', 64);
 	memcpy(long_label + 64, ".ex", 4);
-	assert_int_equal(dance_clientname_check(long_label,
-	    strlen(long_label)), DANCE_ERR_BAD_NAME);
-	memcpy(long_label + 63, ".ex", 4);	/* 63-octet label: fine */
-	assert_int_equal(dance_clientname_check(long_label,
-	    strlen(long_label)), DANCE_OK);
+	assert_int_equal(dance_clientname_check(long_label, strlen(long_label)),
+	    DANCE_ERR_BAD_NAME);
+	memcpy(long_label + 63, ".ex", 4); /* 63-octet label: fine */
+	assert_int_equal(
+	    dance_clientname_check(long_label, strlen(long_label)), DANCE_OK);
 	for (i = 0; i < 256; i++)
 		long_name[i] = (i % 10 == 9) ? '.' : 'b';
 	long_name[256] = '\0';
-	assert_int_equal(dance_clientname_check(long_name, 256),
-	    DANCE_ERR_BAD_NAME);
+	assert_int_equal(
+	    dance_clientname_check(long_name, 256), DANCE_ERR_BAD_NAME);
 	/* The extension allows 255 octets, the DNS only 253 of text. */
-	assert_int_equal(dance_clientname_check(long_name, 255),
-	    DANCE_ERR_BAD_NAME);
-	assert_int_equal(dance_clientname_check(long_name, 254),
-	    DANCE_ERR_BAD_NAME);
+	assert_int_equal(
+	    dance_clientname_check(long_name, 255), DANCE_ERR_BAD_NAME);
+	assert_int_equal(
+	    dance_clientname_check(long_name, 254), DANCE_ERR_BAD_NAME);
 	assert_int_equal(dance_clientname_check(long_name, 253), DANCE_OK);
-	long_name[253] = '.';	/* 253 octets and a final dot: fine */
+	long_name[253] = '.'; /* 253 octets and a final dot: fine */
 	assert_int_equal(dance_clientname_check(long_name, 254), DANCE_OK);
 }
 
@@ -86,8 +86,8 @@ test_error_names_unique(void **state)
 			assert_string_not_equal(seen[i], s);
 		seen[n++] = s;
 	}
-	assert_string_equal(dance_strerror(DANCE_ERR_STATE - 1),
-	    "unknown error");
+	assert_string_equal(
+	    dance_strerror(DANCE_ERR_STATE - 1), "unknown error");
 	/* The enum is append-only: pin a few values. */
 	assert_int_equal(DANCE_ERR_DNS_BOGUS, -6);
 	assert_int_equal(DANCE_ERR_NO_MATCH, -11);
@@ -103,15 +103,15 @@ test_verdict_mapping(void **state)
 	    DANCE_ERR_DNS_DENIED);
 	assert_int_equal(dance_dns_status_err(DANCE_DNS_SECURE_NODATA),
 	    DANCE_ERR_DNS_DENIED);
-	assert_int_equal(dance_dns_status_err(DANCE_DNS_INSECURE),
-	    DANCE_ERR_DNS_INSECURE);
-	assert_int_equal(dance_dns_status_err(DANCE_DNS_BOGUS),
-	    DANCE_ERR_DNS_BOGUS);
-	assert_int_equal(dance_dns_status_err(DANCE_DNS_TEMPFAIL),
-	    DANCE_ERR_DNS_TEMPFAIL);
+	assert_int_equal(
+	    dance_dns_status_err(DANCE_DNS_INSECURE), DANCE_ERR_DNS_INSECURE);
+	assert_int_equal(
+	    dance_dns_status_err(DANCE_DNS_BOGUS), DANCE_ERR_DNS_BOGUS);
+	assert_int_equal(
+	    dance_dns_status_err(DANCE_DNS_TEMPFAIL), DANCE_ERR_DNS_TEMPFAIL);
 	assert_string_equal(dance_dns_status_str(DANCE_DNS_BOGUS), "bogus");
-	assert_string_equal(dance_dns_status_str(DANCE_DNS_SECURE_NXDOMAIN),
-	    "secure NXDOMAIN");
+	assert_string_equal(
+	    dance_dns_status_str(DANCE_DNS_SECURE_NXDOMAIN), "secure NXDOMAIN");
 }
 
 static void
@@ -122,8 +122,8 @@ test_rr_presentation(void **state)
 	char buf[64], small[10];
 
 	(void)state;
-	assert_string_equal(dance_tlsa_rr_str(&rr, buf, sizeof(buf)),
-	    "3 1 1 dead000f");
+	assert_string_equal(
+	    dance_tlsa_rr_str(&rr, buf, sizeof(buf)), "3 1 1 dead000f");
 	/* Truncation is safe and NUL-terminated. */
 	dance_tlsa_rr_str(&rr, small, sizeof(small));
 	assert_true(strlen(small) < sizeof(small));
@@ -142,37 +142,36 @@ test_config_errors(void **state)
 	assert_non_null(ctx);
 	assert_int_equal(err, DANCE_OK);
 	assert_int_equal(dance_ctx_set_timeout(ctx, 0), DANCE_ERR_INVAL);
-	assert_int_equal(dance_ctx_add_stub(ctx, "", "127.0.0.1"),
-	    DANCE_ERR_INVAL);
-	assert_int_equal(dance_ctx_add_ta_file(ctx, "/nonexistent/ta"),
-	    DANCE_ERR_FILE);
-	assert_int_equal(dance_ctx_add_ta(ctx, "not a resource record"),
-	    DANCE_ERR_INVAL);
+	assert_int_equal(
+	    dance_ctx_add_stub(ctx, "", "127.0.0.1"), DANCE_ERR_INVAL);
+	assert_int_equal(
+	    dance_ctx_add_ta_file(ctx, "/nonexistent/ta"), DANCE_ERR_FILE);
+	assert_int_equal(
+	    dance_ctx_add_ta(ctx, "not a resource record"), DANCE_ERR_INVAL);
 	assert_int_equal(dance_ctx_add_ta(ctx, "example. 300 IN A 192.0.2.1"),
-	    DANCE_ERR_INVAL);	/* parses, but is no trust anchor */
-	assert_int_equal(dance_ctx_add_ta_file(ctx, "/etc/hostname"),
-	    DANCE_ERR_FILE);
-	assert_int_equal(dance_ctx_add_allowed_suffix(ctx, ""),
-	    DANCE_ERR_INVAL);
+	    DANCE_ERR_INVAL); /* parses, but is no trust anchor */
+	assert_int_equal(
+	    dance_ctx_add_ta_file(ctx, "/etc/hostname"), DANCE_ERR_FILE);
+	assert_int_equal(
+	    dance_ctx_add_allowed_suffix(ctx, ""), DANCE_ERR_INVAL);
 	/* Asynchronous lookups and prefetch need an event base. */
-	assert_int_equal(dance_ctx_add_prefetch(ctx, "a.example"),
+	assert_int_equal(
+	    dance_ctx_add_prefetch(ctx, "a.example"), DANCE_ERR_STATE);
+	assert_int_equal(dance_tlsa_lookup(ctx, "a.example", NULL, NULL, NULL),
 	    DANCE_ERR_STATE);
-	assert_int_equal(dance_tlsa_lookup(ctx, "a.example", NULL, NULL,
-	    NULL), DANCE_ERR_STATE);
 	/* A lookup freezes the configuration. */
 	assert_int_equal(dance_ctx_no_default_ta(ctx), DANCE_OK);
-	assert_int_equal(dance_ctx_add_forwarder(ctx, "127.0.0.1@9"),
-	    DANCE_OK);
+	assert_int_equal(dance_ctx_add_forwarder(ctx, "127.0.0.1@9"), DANCE_OK);
 	assert_int_equal(dance_ctx_set_timeout(ctx, 200), DANCE_OK);
-	assert_int_equal(dance_tlsa_lookup_sync(ctx, "_1._tcp.a.example", 0,
-	    &t), DANCE_OK);
+	assert_int_equal(
+	    dance_tlsa_lookup_sync(ctx, "_1._tcp.a.example", 0, &t), DANCE_OK);
 	assert_non_null(t);
 	/* Nothing listens on port 9: a temporary failure, never data. */
 	assert_int_equal(t->status, DANCE_DNS_TEMPFAIL);
 	assert_int_equal(t->nrr, 0);
 	dance_tlsa_unref(t);
-	assert_int_equal(dance_ctx_add_forwarder(ctx, "127.0.0.2"),
-	    DANCE_ERR_STATE);
+	assert_int_equal(
+	    dance_ctx_add_forwarder(ctx, "127.0.0.2"), DANCE_ERR_STATE);
 	dance_ctx_free(ctx);
 }
 
@@ -192,19 +191,19 @@ test_tls_opts_refused(void **state)
 	assert_null(dance_tls_client_new(ctx, &co, &err));
 	assert_int_equal(err, DANCE_ERR_INVAL);
 	co.client_name = NULL;
-	co.cert_file = "/nonexistent.crt";	/* a key without a name */
+	co.cert_file = "/nonexistent.crt"; /* a key without a name */
 	assert_null(dance_tls_client_new(ctx, &co, &err));
 	memset(&so, 0, sizeof(so));
 	so.cert_file = "/nonexistent.crt";
 	so.key_file = "/nonexistent.key";
-	so.ext_type = 0xFF01;	/* renegotiation_info: OpenSSL's own */
+	so.ext_type = 0xFF01; /* renegotiation_info: OpenSSL's own */
 	assert_null(dance_tls_server_new(ctx, &so, &err));
 	assert_int_equal(err, DANCE_ERR_INVAL);
-	so.ext_type = 0x0A0A;	/* GREASE */
+	so.ext_type = 0x0A0A; /* GREASE */
 	assert_null(dance_tls_server_new(ctx, &so, &err));
 	assert_int_equal(err, DANCE_ERR_INVAL);
 	so.ext_type = 0;
-	so.client_auth = DANCE_CLIENT_AUTH_PKIX;	/* no CA file */
+	so.client_auth = DANCE_CLIENT_AUTH_PKIX; /* no CA file */
 	assert_null(dance_tls_server_new(ctx, &so, &err));
 	assert_int_equal(err, DANCE_ERR_INVAL);
 	dance_ctx_free(ctx);

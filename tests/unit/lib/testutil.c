@@ -32,7 +32,8 @@ tu_env(const char *name)
 
 	if (v == NULL || *v == '\0')
 		fail_msg("environment variable %s is not set: run through "
-		    "tests/run.sh", name);
+			 "tests/run.sh",
+		    name);
 	return v;
 }
 
@@ -50,11 +51,11 @@ tu_resolver_fixture(struct dance_ctx *ctx)
 {
 	char fwd[64];
 
-	snprintf(fwd, sizeof(fwd), "127.0.0.1@%s",
-	    tu_env("DANCE_TEST_DNS_PORT"));
+	snprintf(
+	    fwd, sizeof(fwd), "127.0.0.1@%s", tu_env("DANCE_TEST_DNS_PORT"));
 	assert_int_equal(dance_ctx_add_forwarder(ctx, fwd), DANCE_OK);
-	assert_int_equal(dance_ctx_add_ta_file(ctx, tu_env("DANCE_TA_DS")),
-	    DANCE_OK);
+	assert_int_equal(
+	    dance_ctx_add_ta_file(ctx, tu_env("DANCE_TA_DS")), DANCE_OK);
 }
 
 uint64_t
@@ -106,8 +107,7 @@ tu_run_until(struct event_base *base, const int *flag, unsigned deadline_ms)
 }
 
 pid_t
-tu_spawn_helper(const char *name, char *const argv[],
-    const char *ready_prefix)
+tu_spawn_helper(const char *name, char *const argv[], const char *ready_prefix)
 {
 	char path[1024], line[512];
 	int pfd[2];
@@ -143,8 +143,8 @@ tu_spawn_helper(const char *name, char *const argv[],
 			break;
 		if (line[len] == '\n') {
 			line[len] = '\0';
-			if (strncmp(line, ready_prefix,
-			    strlen(ready_prefix)) == 0) {
+			if (strncmp(line, ready_prefix, strlen(ready_prefix)) ==
+			    0) {
 				close(pfd[0]);
 				return pid;
 			}

@@ -39,8 +39,8 @@ void tu_log_sink(void *arg, int prio, const char *msg);
  * Run the loop until *flag is non-zero or the deadline passes.
  * @return 1 if the condition held, 0 on deadline.
  */
-int tu_run_until(struct event_base *base, const int *flag,
-    unsigned deadline_ms);
+int
+tu_run_until(struct event_base *base, const int *flag, unsigned deadline_ms);
 
 /** Milliseconds on CLOCK_MONOTONIC. */
 uint64_t tu_now_ms(void);
@@ -50,8 +50,8 @@ uint64_t tu_now_ms(void);
  * stdout shows a line starting with ready_prefix.
  * @return its pid, or -1.
  */
-pid_t tu_spawn_helper(const char *name, char *const argv[],
-    const char *ready_prefix);
+pid_t
+tu_spawn_helper(const char *name, char *const argv[], const char *ready_prefix);
 
 /** SIGTERM a helper and reap it. */
 void tu_stop_helper(pid_t pid);
