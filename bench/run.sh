@@ -3,10 +3,10 @@
 # loradane serve-test with DANE client authentication (warm TLSA cache),
 # the same server with PKIX client authentication, and openssl s_server
 # -Verify 1, all with the same P-256 keys, measured in the same run by
-# the same load generator (BUILD/bench/hsbench).  Method:
-# docs in bench/README.md and /work/shared/specs/performance-method.md:
-# server pinned to CPU 1, load generator to CPU 0, server CPU from
-# /proc/PID/stat, a warm-up then RUNS measured runs, median and min-max.
+# the same load generator (BUILD/bench/hsbench).  The method (see
+# bench/README.md): server pinned to CPU 1, load generator to CPU 0,
+# server CPU from /proc/PID/stat, a warm-up, then RUNS measured runs
+# reported as median and min-max.
 #
 # Environment: BENCH_N (handshakes per mode and run, 2000), BENCH_RUNS
 # (5), BENCH_WARMUP (500), BENCH_CONC (connections at a time, 1),
