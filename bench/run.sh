@@ -55,21 +55,8 @@ fi
 # first, so TIME_WAIT stays on the server's side of each connection and
 # the client never holds more than BENCH_CONC ephemeral ports at once.
 
-# free_port - a TCP and UDP port nobody listens on and we have not taken
-taken=" "
-free_port() {
-	local p i
-	for ((i = 0; i < 1000; i++)); do
-		p=$((20000 + RANDOM % 30000))
-		case $taken in *" $p "*) continue ;; esac
-		if ! ss -Htuln "sport = :$p" 2>/dev/null | grep -q .; then
-			taken="$taken$p "
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=tests/fixture/ports.sh
+. "$top/tests/fixture/ports.sh"
 
 FIX=$(mktemp -d /tmp/loradane-bench.XXXXXX)
 pids=""

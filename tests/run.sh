@@ -19,17 +19,8 @@ case $BUILD in
 esac
 export BUILD TOP="$top" LORADANE="$BUILD/loradane" HELPERS="$BUILD/tests/helpers"
 
-# free_port - a TCP and UDP port nobody listens on, from a random start
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -Htuln "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-}
+# shellcheck source=tests/fixture/ports.sh
+. "$top/tests/fixture/ports.sh"
 
 FIX=$(mktemp -d /tmp/loradane-test.XXXXXX)
 export DANCE_TEST_DNS_PORT=${DANCE_TEST_DNS_PORT:-$(free_port)}

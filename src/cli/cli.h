@@ -41,6 +41,14 @@ int cmd_serve_test(int argc, char **argv);
 	"  [--unbound-opt NAME=VALUE]\n"
 
 /**
+ * Parse a number option, printing "--OPT ARG: reason" when it is bad.
+ * @param out: set to the value on success.
+ * @return 0, or -1 (the caller exits with CLI_USAGE).
+ */
+int cli_number(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, unsigned long long *out);
+
+/**
  * Apply one resolver option to ctx.
  * @return 0, or -1 after printing what is wrong.
  */

@@ -196,7 +196,7 @@ cmd_check(int argc, char **argv)
 	struct dance_client_opts o;
 	struct check c;
 	char owner[300];
-	const char *errstr;
+	unsigned long long n;
 	int ch, err, verbose = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -225,20 +225,14 @@ cmd_check(int argc, char **argv)
 			o.key_file = optarg;
 			break;
 		case 'e':
-			o.ext_type =
-			    (uint16_t)strnum_parse(optarg, 1, 65535, &errstr);
-			if (errstr != NULL) {
-				fprintf(stderr, "--ext-type: %s\n", errstr);
+			if (cli_number("ext-type", optarg, 1, 65535, &n) != 0)
 				return CLI_USAGE;
-			}
+			o.ext_type = (uint16_t)n;
 			break;
 		case 'w':
-			c.wait_ms =
-			    (unsigned)strnum_parse(optarg, 1, 600000, &errstr);
-			if (errstr != NULL) {
-				fprintf(stderr, "--wait: %s\n", errstr);
+			if (cli_number("wait", optarg, 1, 600000, &n) != 0)
 				return CLI_USAGE;
-			}
+			c.wait_ms = (unsigned)n;
 			break;
 		case 'v':
 			verbose++;
@@ -255,12 +249,9 @@ cmd_check(int argc, char **argv)
 	if (argc - optind != 2)
 		return usage();
 	c.host = argv[optind];
-	c.port = (uint16_t)strnum_parse(argv[optind + 1], 1, 65535, &errstr);
-	if (errstr != NULL) {
-		fprintf(stderr, "loradane check: port %s: %s\n",
-		    argv[optind + 1], errstr);
+	if (cli_number("port", argv[optind + 1], 1, 65535, &n) != 0)
 		return CLI_USAGE;
-	}
+	c.port = (uint16_t)n;
 	if ((o.cert_file != NULL || o.key_file != NULL) &&
 	    (o.cert_file == NULL || o.key_file == NULL ||
 		o.client_name == NULL)) {

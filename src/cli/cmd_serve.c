@@ -186,8 +186,8 @@ cmd_serve_test(int argc, char **argv)
 	struct sockaddr_in sin;
 	struct evconnlistener *lst;
 	struct event *sigint, *sigterm;
-	const char *listen_addr = "127.0.0.1", *errstr;
-	unsigned long long port = 0;
+	const char *listen_addr = "127.0.0.1";
+	unsigned long long port = 0, n;
 	char **prefetch = NULL;
 	size_t nprefetch = 0, i;
 	int ch, err, verbose = 0;
@@ -212,11 +212,8 @@ cmd_serve_test(int argc, char **argv)
 			o.key_file = optarg;
 			break;
 		case 'p':
-			port = strnum_parse(optarg, 1, 65535, &errstr);
-			if (errstr != NULL) {
-				fprintf(stderr, "--port: %s\n", errstr);
+			if (cli_number("port", optarg, 1, 65535, &port) != 0)
 				return CLI_USAGE;
-			}
 			break;
 		case 'l':
 			listen_addr = optarg;
@@ -253,20 +250,14 @@ cmd_serve_test(int argc, char **argv)
 			o.compat07 = 1;
 			break;
 		case 'e':
-			o.ext_type =
-			    (uint16_t)strnum_parse(optarg, 1, 65535, &errstr);
-			if (errstr != NULL) {
-				fprintf(stderr, "--ext-type: %s\n", errstr);
+			if (cli_number("ext-type", optarg, 1, 65535, &n) != 0)
 				return CLI_USAGE;
-			}
+			o.ext_type = (uint16_t)n;
 			break;
 		case 'm':
-			s.max_conns =
-			    strnum_parse(optarg, 1, 1ULL << 40, &errstr);
-			if (errstr != NULL) {
-				fprintf(stderr, "--max-conns: %s\n", errstr);
+			if (cli_number("max-conns", optarg, 1, 1ULL << 40,
+				&s.max_conns) != 0)
 				return CLI_USAGE;
-			}
 			break;
 		case 'v':
 			verbose++;

@@ -46,7 +46,7 @@ cmd_tlsa(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *cert = NULL, *owner = NULL, *errstr;
+	const char *cert = NULL, *owner = NULL;
 	unsigned long long usage_v = 3, selector = 1, mtype = 1, *target;
 	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
 	const unsigned char *out;
@@ -76,19 +76,16 @@ cmd_tlsa(int argc, char **argv)
 		default:
 			return usage();
 		}
-		*target = strnum_parse(optarg, 0,
-		    ch == 'u'       ? 3
-			: ch == 's' ? 1
-				    : 2,
-		    &errstr);
-		if (errstr != NULL) {
-			fprintf(stderr, "loradane tlsa: --%s %s: %s\n",
-			    ch == 'u'       ? "usage"
-				: ch == 's' ? "selector"
-					    : "mtype",
-			    optarg, errstr);
+		if (cli_number(longopts[ch == 'u'  ? 1
+				       : ch == 's' ? 2
+						   : 3]
+				   .name,
+			optarg, 0,
+			ch == 'u'       ? 3
+			    : ch == 's' ? 1
+					: 2,
+			target) != 0)
 			return CLI_USAGE;
-		}
 	}
 	if (cert == NULL || optind != argc)
 		return usage();

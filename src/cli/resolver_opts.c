@@ -26,10 +26,24 @@ split(const char *arg, char *buf, size_t len, const char **right)
 }
 
 int
+cli_number(const char *opt, const char *arg, unsigned long long min,
+    unsigned long long max, unsigned long long *out)
+{
+	const char *errstr;
+
+	*out = strnum_parse(arg, min, max, &errstr);
+	if (errstr == NULL)
+		return 0;
+	fprintf(
+	    stderr, "--%s %s: %s (%llu to %llu)\n", opt, arg, errstr, min, max);
+	return -1;
+}
+
+int
 resolver_opt(struct dance_ctx *ctx, int opt, const char *arg)
 {
 	char buf[512];
-	const char *right, *errstr;
+	const char *right;
 	unsigned long long ms;
 	int r;
 
@@ -57,11 +71,8 @@ resolver_opt(struct dance_ctx *ctx, int opt, const char *arg)
 		r = dance_ctx_add_stub(ctx, buf, right);
 		break;
 	case 5:
-		ms = strnum_parse(arg, 1, 600000, &errstr);
-		if (errstr != NULL) {
-			fprintf(stderr, "--dns-timeout: %s: %s\n", arg, errstr);
+		if (cli_number("dns-timeout", arg, 1, 600000, &ms) != 0)
 			return -1;
-		}
 		r = dance_ctx_set_timeout(ctx, (unsigned)ms);
 		break;
 	case 6:

@@ -46,17 +46,8 @@ hex_of() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 len_prefixed() { printf '%02x%s' $((${#1} / 2)) "$1"; }
 name_hex() { len_prefixed "$(hex_of "$1")"; }
 
-# free_port - a TCP and UDP port nobody listens on (as tests/run.sh)
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 30000))
-		if ! ss -Htuln "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-}
+# shellcheck source=tests/fixture/ports.sh
+. "$TOP/tests/fixture/ports.sh"
 
 now_ms() { date +%s%3N; }
 
