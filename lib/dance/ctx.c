@@ -158,8 +158,9 @@ dance_ctx_free(struct dance_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	dance_resolver_shutdown(ctx);
+	/* The cache first: it cancels the queries its entries own. */
 	dance_cache_free(ctx->cache);
+	dance_resolver_shutdown(ctx);
 	if (ctx->ub_ev != NULL)
 		event_free(ctx->ub_ev);
 	if (ctx->ub != NULL)

@@ -325,6 +325,42 @@ test_prefetch_refreshes(void **state)
 	event_base_free(base);
 }
 
+/* test_free_in_flight - freeing a context with queries in flight (owned
+ * by cache entries and by prefetch) is clean, and no callback runs */
+static void
+test_free_in_flight(void **state)
+{
+	struct dance_ctx *ctx;
+	struct event_base *base;
+	struct dance_stats st;
+	struct got g = {0, NULL};
+	uint64_t end;
+	int err;
+
+	(void)state;
+	base = event_base_new();
+	ctx = dance_ctx_new(base, &err);
+	assert_non_null(ctx);
+	tu_resolver_fixture(ctx);
+	assert_int_equal(dance_ctx_add_prefetch(ctx, EE), DANCE_OK);
+	assert_int_equal(dance_tlsa_lookup(ctx,
+	    "_ns-client.other.good.dance.test", got_cb, &g, NULL), DANCE_OK);
+	end = tu_now_ms() + 5000;
+	do {			/* until the prefetch query is sent too */
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		dance_ctx_stats(ctx, &st);
+		assert_true(tu_now_ms() < end);
+	} while (st.queries_sent < 2);
+	/* Answers are only taken in the loop: this one is in flight. */
+	assert_int_equal(dance_tlsa_lookup(ctx,
+	    "_ns-client.full.good.dance.test", got_cb, &g, NULL), DANCE_OK);
+	dance_ctx_stats(ctx, &st);
+	assert_true(st.queries_inflight >= 1);
+	dance_ctx_free(ctx);
+	assert_int_equal(g.done, 0);
+	event_base_free(base);
+}
+
 /* test_sync_deadline - the blocking helper gives up on time */
 static void
 test_sync_deadline(void **state)
@@ -389,6 +425,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_cancelled_never_called, setup, teardown),
 	    cmocka_unit_test(test_prefetch_refreshes),
+	    cmocka_unit_test(test_free_in_flight),
 	    cmocka_unit_test(test_sync_deadline),
 	};
 
