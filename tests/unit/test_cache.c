@@ -343,17 +343,21 @@ test_free_in_flight(void **state)
 	assert_non_null(ctx);
 	tu_resolver_fixture(ctx);
 	assert_int_equal(dance_ctx_add_prefetch(ctx, EE), DANCE_OK);
-	assert_int_equal(dance_tlsa_lookup(ctx,
-	    "_ns-client.other.good.dance.test", got_cb, &g, NULL), DANCE_OK);
+	assert_int_equal(
+	    dance_tlsa_lookup(
+		ctx, "_ns-client.other.good.dance.test", got_cb, &g, NULL),
+	    DANCE_OK);
 	end = tu_now_ms() + 5000;
-	do {			/* until the prefetch query is sent too */
+	do { /* until the prefetch query is sent too */
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		dance_ctx_stats(ctx, &st);
 		assert_true(tu_now_ms() < end);
 	} while (st.queries_sent < 2);
 	/* Answers are only taken in the loop: this one is in flight. */
-	assert_int_equal(dance_tlsa_lookup(ctx,
-	    "_ns-client.full.good.dance.test", got_cb, &g, NULL), DANCE_OK);
+	assert_int_equal(
+	    dance_tlsa_lookup(
+		ctx, "_ns-client.full.good.dance.test", got_cb, &g, NULL),
+	    DANCE_OK);
 	dance_ctx_stats(ctx, &st);
 	assert_true(st.queries_inflight >= 1);
 	dance_ctx_free(ctx);
