@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libunbound-dev \
 libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
-libcmocka-dev ldnsutils nsd unbound dns-root-data bind9-dnsutils \
+libcmocka-dev ldnsutils nsd dns-root-data bind9-dnsutils \
 gnutls-bin iproute2 procps clang-format cppcheck"
 
 missing=""
