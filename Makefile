@@ -25,9 +25,10 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Iinclude -Ilib
 CFLAGS += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LIBS = -lunbound -lldns -levent_openssl -levent -lssl -lcrypto -lpthread
+LIBS = -lunbound -lldns -levent_openssl -levent -lssl -lcrypto -ljansson \
+	-lpthread
 
-LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c))
+LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
