@@ -16,6 +16,8 @@ struct dance_ctx;
 int cmd_tlsa(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_serve_test(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_joinreq(int argc, char **argv);
 
 /*
  * Resolver options shared by every verb that looks things up:

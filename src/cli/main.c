@@ -14,6 +14,8 @@ static const struct verb {
 } verbs[] = {
     {"tlsa", cmd_tlsa, "print the TLSA RDATA for a certificate"},
     {"check", cmd_check, "connect to a server and authenticate it by DANE"},
+    {"decode", cmd_decode, "decode a LoRaWAN PHYPayload, check its MIC"},
+    {"join-request", cmd_joinreq, "build a join-request PHYPayload"},
     {"serve-test", cmd_serve_test, "run a DANE mutual-TLS test server"},
     {NULL, NULL, NULL},
 };
