@@ -88,6 +88,36 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBLORADANE)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBLORADANE)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBLORADANE) $(LIBS)
 
+# fuzz - libFuzzer targets: the frame codec, and "loradane decode"'s input
+# parsing.  clang only, so they are built from the sources they need,
+# never from the gcc-built library or by "all".  "make fuzz-smoke" runs
+# each for FUZZ_SECONDS (CI); a campaign: FUZZ_SECONDS=1800.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/fuzz_phy: tests/fuzz/fuzz_phy.c lib/lorawan/phy.c \
+    lib/lorawan/phy.h lib/lorawan/lw_err.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    tests/fuzz/fuzz_phy.c lib/lorawan/phy.c
+
+FUZZ_DECODE_SRCS = tests/fuzz/fuzz_decode_args.c src/cli/decode_args.c \
+	lib/util/bytes.c lib/util/strnum.c lib/lorawan/phy.c
+$(BUILD)/fuzz/fuzz_decode_args: $(FUZZ_DECODE_SRCS) src/cli/decode_args.h \
+    lib/util/bytes.h lib/lorawan/phy.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    $(FUZZ_DECODE_SRCS) -lcrypto
+
+fuzz-smoke: deps
+	@$(MAKE) --no-print-directory fuzz
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
 clean:
 	rm -rf build build-asan
 

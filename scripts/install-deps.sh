@@ -8,7 +8,8 @@ set -eu
 PKGS="build-essential pkg-config libssl-dev openssl libunbound-dev \
 libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
 libcmocka-dev ldnsutils nsd dns-root-data bind9-dnsutils \
-gnutls-bin iproute2 procps clang-format cppcheck"
+gnutls-bin iproute2 procps clang-format cppcheck clang \
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
