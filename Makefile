@@ -57,7 +57,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bench/run.sh $(BUILD)
+	@bench/run.sh $(BUILD); rc=$$?; bench/run-join.sh $(BUILD) && exit $$rc
 
 lint:
 	@tests/scripts/t_style.sh

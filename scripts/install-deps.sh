@@ -18,6 +18,12 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# node and npm for tests/scripts/t_lorapacket.sh and bench/run-join.sh
+# (lora-packet from the npm registry); any Node.js >= 10 will do, so an
+# existing install (nodesource or Debian) is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "install-deps: installing:$missing" >&2

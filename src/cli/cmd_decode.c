@@ -347,13 +347,18 @@ print_text(json_t *v, const char *name, int depth)
 {
 	const char *k;
 	json_t *child;
+	void *it;
 	char *s;
 
 	if (json_is_object(v)) {
 		if (name != NULL)
 			printf("%*s%s:\n", depth * 2, "", name);
-		json_object_foreach(v, k, child)
-		    print_text(child, k, depth + (name != NULL));
+		for (it = json_object_iter(v); it != NULL;
+		     it = json_object_iter_next(v, it)) {
+			k = json_object_iter_key(it);
+			child = json_object_iter_value(it);
+			print_text(child, k, depth + (name != NULL));
+		}
 		return;
 	}
 	s = json_dumps(v, JSON_ENCODE_ANY);
