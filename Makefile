@@ -107,7 +107,7 @@ $(BUILD)/fuzz/fuzz_phy: tests/fuzz/fuzz_phy.c lib/lorawan/phy.c \
 	    tests/fuzz/fuzz_phy.c lib/lorawan/phy.c
 
 FUZZ_DECODE_SRCS = tests/fuzz/fuzz_decode_args.c src/cli/decode_args.c \
-	lib/util/bytes.c lib/util/strnum.c lib/lorawan/phy.c
+	lib/util/bytes.c lib/util/strnum.c lib/lorawan/phy.c lib/lorawan/ids.c
 $(BUILD)/fuzz/fuzz_decode_args: $(FUZZ_DECODE_SRCS) src/cli/decode_args.h \
     lib/util/bytes.h lib/lorawan/phy.h
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decode_args.h"
+#include "lorawan/ids.h"
 #include "util/bytes.h"
 #include "util/strnum.h"
 
@@ -54,7 +55,6 @@ parse_option(const char *name, const char *v, struct decode_args *a, char *err,
     size_t errlen)
 {
 	unsigned long long n;
-	uint8_t eui[8];
 	const char *why;
 	size_t i;
 
@@ -71,17 +71,16 @@ parse_option(const char *name, const char *v, struct decode_args *a, char *err,
 	}
 	if (strcmp(name, "joineui") == 0 || strcmp(name, "deveui") == 0) {
 		int join = name[0] == 'j';
-		uint64_t v64 = 0;
 
-		if (bytes_from_hex_exact(v, eui, 8, &why) != 0) {
+		if (lw_eui64_parse(v, join ? &a->join_eui : &a->dev_eui) !=
+		    LW_OK) {
 			snprintf(err, errlen,
-			    "--%s: %s (want 16 hex digits, big-endian)", name,
-			    why);
+			    "--%s %s: not an EUI-64 (16 hex digits, "
+			    "big-endian, "
+			    "optionally 0x or - or : separated)",
+			    name, v);
 			return -1;
 		}
-		for (i = 0; i < 8; i++)
-			v64 = v64 << 8 | eui[i];
-		*(join ? &a->join_eui : &a->dev_eui) = v64;
 		*(join ? &a->have_join_eui : &a->have_dev_eui) = 1;
 		return 0;
 	}
