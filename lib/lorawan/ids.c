@@ -9,22 +9,10 @@
 #include <string.h>
 
 #include "lorawan/ids.h"
+#include "util/bytes.h"
 
 static const int nwkid_bits[8] = {6, 6, 9, 11, 12, 13, 15, 17};
 static const char hexdig[] = "0123456789abcdef";
-
-/* hexval - value of one hex digit, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* lw_eui64_parse - one separator style per string, never a mix */
 int
@@ -43,7 +31,7 @@ lw_eui64_parse(const char *s, uint64_t *eui)
 	for (i = 0; i < 16; i++) {
 		if (sep != '\0' && i > 0 && i % 2 == 0 && *s++ != sep)
 			return LW_ERR_INVAL;
-		d = hexval(*s++);
+		d = bytes_hexval(*s++);
 		if (d < 0)
 			return LW_ERR_INVAL;
 		v = (v << 4) | (uint64_t)d;

@@ -7,8 +7,8 @@
 
 #include "util/bytes.h"
 
-static int
-hexval(char c)
+int
+bytes_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -50,7 +50,7 @@ bytes_from_hex(
 		return -1;
 	}
 	for (i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = bytes_hexval(s[i]), lo = bytes_hexval(s[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			*why = "not a hex digit";
@@ -150,7 +150,7 @@ bytes_from_text(const char *s, uint8_t *out, size_t max, size_t *n,
 	int all_hex = *h != '\0';
 
 	for (i = 0; h[i] != '\0' && all_hex; i++)
-		all_hex = hexval(h[i]) >= 0;
+		all_hex = bytes_hexval(h[i]) >= 0;
 	if (form != NULL)
 		*form = all_hex ? "hex" : "base64";
 	if (all_hex && strlen(h) % 2 == 0)

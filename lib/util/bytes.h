@@ -10,6 +10,12 @@
 #include <stdint.h>
 
 /**
+ * The value of one hex digit, either case.
+ * @return 0..15, or -1 if c is not a hex digit.
+ */
+int bytes_hexval(char c);
+
+/**
  * Decode hex: an even number of digits, either case, optional "0x".
  * @param out: filled with up to max bytes.
  * @param n: set to the number of bytes.

@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "util/bytes.h"
 #include "lorawan/crypto.h"
 #include "lorawan/lw_err.h"
 #include "lorawan/phy.h"
@@ -47,18 +48,6 @@ fail(const char *what, int err)
 	return -1;
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* get_hex - member NAME as hex into buf (at most max bytes); sets *len */
 static int
 get_hex(
@@ -73,7 +62,8 @@ get_hex(
 	if (n % 2 != 0 || n / 2 > max)
 		return fail(name, 0);
 	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = bytes_hexval(s[2 * i]),
+		    lo = bytes_hexval(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return fail(name, 0);

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "util/bytes.h"
 #include "lorawan/crypto.h"
 #include "lorawan/lw_err.h"
 
@@ -106,19 +107,6 @@ need(const struct vec *v, json_t *obj, const char *key)
 	return j;
 }
 
-/* hexval - one hex digit, or -1 */
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* hex - decode a hex string ("80 (ADR)" stops at the blank) */
 static size_t
 hex(const struct vec *v, json_t *j, uint8_t *out, size_t max)
@@ -128,10 +116,11 @@ hex(const struct vec *v, json_t *j, uint8_t *out, size_t max)
 
 	if (s == NULL)
 		fail_msg("%s: field is not a hex string", v->name);
-	while (hexval(s[0]) >= 0 && hexval(s[1]) >= 0) {
+	while (bytes_hexval(s[0]) >= 0 && bytes_hexval(s[1]) >= 0) {
 		if (n == max)
 			fail_msg("%s: hex value too long", v->name);
-		out[n++] = (uint8_t)(hexval(s[0]) << 4 | hexval(s[1]));
+		out[n++] =
+		    (uint8_t)(bytes_hexval(s[0]) << 4 | bytes_hexval(s[1]));
 		s += 2;
 	}
 	if (*s != '\0' && *s != ' ')
