@@ -129,16 +129,12 @@ since_mark() { tail -n "+$((MARK + 1))" "$SRVLOG"; }
 
 # wait_new REGEX [SECONDS] - poll until a line logged since the mark
 # matches (the server may log just after the client has its answer)
+new_matches() { since_mark | grep -Eq -- "$1"; }
 wait_new() {
-	local deadline=$((SECONDS + ${2:-15}))
-	until since_mark | grep -Eq -- "$1"; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "# no /$1/ in the server log since line $MARK:" >&2
-			since_mark | sed 's/^/#   /' >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	wait_until "${2:-15}" new_matches "$1" && return 0
+	echo "# no /$1/ in the server log since line $MARK:" >&2
+	since_mark | sed 's/^/#   /' >&2
+	return 1
 }
 
 # one_refusal REGEX - the server logged one handshake_failure line since

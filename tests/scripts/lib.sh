@@ -52,14 +52,21 @@ contains() {
 # parent zone's DS
 RESOLVER="--forward 127.0.0.1@$DANCE_TEST_DNS_PORT --ta $DANCE_TA_DS"
 
-# wait_for FILE REGEX [SECONDS] - poll until FILE matches (deadline)
-wait_for() {
-	local deadline=$((SECONDS + ${3:-15}))
-	while ! grep -Eq -- "$2" "$1" 2>/dev/null; do
+# wait_until SECONDS CMD... - run CMD every 50 ms until it succeeds, or
+# fail when the deadline passes: the one way tests wait, always for a
+# condition
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
 		[ "$SECONDS" -ge "$deadline" ] && return 1
 		sleep 0.05
 	done
-	return 0
+}
+
+# wait_for FILE REGEX [SECONDS] - poll until FILE matches (deadline)
+wait_for() {
+	wait_until "${3:-15}" grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # start_server NAME PORT [serve-test options...] - start serve-test on

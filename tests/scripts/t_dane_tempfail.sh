@@ -114,12 +114,8 @@ waiting() {
 		grep -q '^connected:' "$TMP/bg$i" 2>/dev/null || return 1
 	done
 }
-n=0
-until waiting || [ $n -ge 200 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
-check "case 19 (slow authority): $K clients wait on the slow lookup" waiting
+check "case 19 (slow authority): $K clients wait on the slow lookup" \
+    wait_until 10 waiting
 expect_auth "case 19 (slow authority, prefetched name meanwhile)" \
     "_ns-client.ee.$G" cli "3 1 1" 0
 none_ended() {
