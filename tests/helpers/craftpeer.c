@@ -47,6 +47,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include "util/bytes.h"
 #include "util/strnum.h"
 
 #define EXT_DEFAULT 0xFFDC
@@ -78,43 +79,24 @@ usage(void)
 	return 2;
 }
 
-/* hexval - one hex digit, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* parse_hex - strict even-length hex into a new buffer; -1 if malformed */
+/* parse_hex - strict even-length hex (possibly empty: the -07 form) into
+ * a new buffer; -1 if malformed */
 static int
 parse_hex(const char *s, unsigned char **out, size_t *outlen)
 {
-	size_t n = strlen(s), i;
 	unsigned char *buf;
+	const char *why;
 
-	if (n % 2 != 0 || n / 2 > EXT_MAX)
-		return -1;
 	/* One spare byte: malloc(0) may return NULL for an empty payload. */
-	buf = malloc(n / 2 + 1);
+	buf = malloc(EXT_MAX + 1);
 	if (buf == NULL)
 		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			free(buf);
-			return -1;
-		}
-		buf[i] = (unsigned char)(hi << 4 | lo);
+	*outlen = 0;
+	if (*s != '\0' && bytes_from_hex(s, buf, EXT_MAX, outlen, &why) != 0) {
+		free(buf);
+		return -1;
 	}
 	*out = buf;
-	*outlen = n / 2;
 	return 0;
 }
 
