@@ -28,7 +28,8 @@ LDFLAGS += $(SANFLAGS)
 LIBS = -lunbound -lldns -levent_openssl -levent -lssl -lcrypto -ljansson \
 	-lpthread
 
-LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c))
+LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c \
+	lib/zone/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
@@ -96,7 +97,8 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args
+FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args \
+	$(BUILD)/fuzz/fuzz_profile
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_TARGETS)
 
@@ -113,6 +115,15 @@ $(BUILD)/fuzz/fuzz_decode_args: $(FUZZ_DECODE_SRCS) src/cli/decode_args.h \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
 	    $(FUZZ_DECODE_SRCS) -lcrypto
+
+FUZZ_PROFILE_SRCS = tests/fuzz/fuzz_profile.c lib/util/config.c \
+	lib/zone/profile.c lib/zone/profile_io.c lib/zone/zone_err.c \
+	lib/util/bytes.c lib/util/strnum.c lib/lorawan/ids.c
+$(BUILD)/fuzz/fuzz_profile: $(FUZZ_PROFILE_SRCS) lib/zone/profile.h \
+    lib/util/config.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    $(FUZZ_PROFILE_SRCS) -lcrypto
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz

@@ -430,6 +430,26 @@ int dance_ssl_set_server_tlsa(
     SSL *ssl, const char *host, const struct dance_tlsa *t);
 
 /**
+ * Would a peer presenting leaf (and chain) be authenticated by the TLSA
+ * RRset t?  OpenSSL's DANE engine decides, as in a handshake (same
+ * usable-record rules, no trust store), without any network traffic.
+ * Used by operator tools: key rollover and zone audit.
+ * @param name: the peer's name (server host or ClientName), for DANE-TA
+ *	name checks.  borrowed.
+ * @param t, leaf, chain: borrowed; chain may be NULL.
+ * @param server: 1 if the chain is a server's, 0 if a client's.
+ * @param depth: if non-NULL, set on success to 0 (end entity matched) or
+ *	the depth of the matching trust anchor.
+ * @param usage: if non-NULL, set on success to the matching record's
+ *	usage (2 DANE-TA, 3 DANE-EE).
+ * @return DANCE_OK, DANCE_ERR_NO_MATCH, DANCE_ERR_NO_USABLE, the error of
+ *	a non-secure verdict (DANCE_ERR_DNS_*), or DANCE_ERR_NOMEM.
+ */
+int dance_tlsa_match_chain(struct dance_ctx *ctx, const char *name,
+    const struct dance_tlsa *t, X509 *leaf, STACK_OF(X509) * chain, int server,
+    int *depth, uint8_t *usage);
+
+/**
  * After a successful SSL_do_handshake(), check and describe the peer.
  * @param peer: filled; its strings are borrowed from ssl.
  * @return DANCE_OK if the peer is authenticated, else an error.
@@ -442,5 +462,52 @@ int dance_ssl_peer(SSL *ssl, struct dance_peer *peer);
  * @return a dance_err (DANCE_OK if nothing failed).
  */
 int dance_ssl_failure(SSL *ssl, const char **why);
+
+/*
+ * Any RRset, validated (operator tools: "loradane zone audit").
+ */
+
+/* One record's RDATA in wire form (embedded names uncompressed). */
+struct dance_rdata {
+	size_t len;
+	const unsigned char *data;
+};
+
+/* The result of dance_rrset_lookup_sync(); free with dance_rrset_free(). */
+struct dance_rrset {
+	char *owner; /* queried name, lower case, no final dot */
+	int rrtype;  /* queried type */
+	enum dance_dns_status status;
+	char *why;    /* reason for bogus/tempfail, or NULL */
+	uint32_t ttl; /* seconds, as the resolver gave it */
+	size_t nrr;   /* records; 0 unless status is SECURE */
+	struct dance_rdata *rr;
+	size_t nsig;        /* RRSIGs in the answer section (SECURE only) */
+	int64_t sig_expire; /* the earliest of their expirations, seconds
+			       since the epoch (UTC); valid if nsig > 0 */
+	struct dance_tlsa *tlsa; /* TLSA queries: the same answer as a TLSA
+				    result, owned by the RRset (keep it
+				    longer with dance_tlsa_ref()); else NULL */
+};
+
+/**
+ * Look up one RRset of any type, bypassing the TLSA cache, and wait at
+ * most timeout_ms (0: the context's lookup deadline).  Only a SECURE
+ * status carries records.  Blocks: for command-line tools.
+ * @param name: borrowed; a name in presentation form.
+ * @param rrtype: the RR type number (1 A, 6 SOA, 48 DNSKEY, ...).
+ * @param out: set to a result owned by the caller (dance_rrset_free()).
+ *	Resolver failures and timeouts come as a TEMPFAIL status.
+ * @return DANCE_OK (then check (*out)->status), DANCE_ERR_INVAL (bad
+ *	name or type) or DANCE_ERR_NOMEM.
+ */
+int dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
+    unsigned timeout_ms, struct dance_rrset **out);
+
+/**
+ * Free a result of dance_rrset_lookup_sync().
+ * @param rs: owned by the caller; may be NULL.
+ */
+void dance_rrset_free(struct dance_rrset *rs);
 
 #endif /* LORADANE_DANCE_H */

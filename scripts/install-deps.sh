@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config libssl-dev openssl libunbound-dev \
 libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
 libcmocka-dev ldnsutils nsd dns-root-data bind9-dnsutils \
 gnutls-bin iproute2 procps clang-format cppcheck clang \
-libclang-rt-14-dev"
+libclang-rt-14-dev knot knot-dnsutils bind9utils"
 
 missing=""
 for p in $PKGS; do

@@ -321,8 +321,8 @@ dance_tlsa_new_status(
  * classify - the decision rule: only secure && havedata is data.  Bogus
  * answers still carry data, so havedata alone means nothing.
  */
-static enum dance_dns_status
-classify(const struct ub_result *r)
+enum dance_dns_status
+dance_classify(const struct ub_result *r)
 {
 	if (r->bogus)
 		return DANCE_DNS_BOGUS;
@@ -382,7 +382,7 @@ dance_tlsa_from_result(const char *owner, int err, const struct ub_result *r)
 	if (err != 0 || r == NULL)
 		return tlsa_alloc(owner, DANCE_DNS_TEMPFAIL,
 		    err != 0 ? ub_strerror(err) : "no result");
-	st = classify(r);
+	st = dance_classify(r);
 	if (st == DANCE_DNS_BOGUS)
 		why =
 		    r->why_bogus != NULL ? r->why_bogus : "validation failure";

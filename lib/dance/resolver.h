@@ -54,6 +54,13 @@ void dance_resolver_shutdown(struct dance_ctx *ctx);
  * @param res: borrowed; may be NULL when err is not 0.
  * @return a new result (one reference, owned by the caller), or NULL.
  */
+/**
+ * The verdict of a libunbound answer: only secure && havedata is data.
+ * Bogus answers still carry data, so havedata alone means nothing.
+ * @param r: borrowed.
+ */
+enum dance_dns_status dance_classify(const struct ub_result *r);
+
 struct dance_tlsa *
 dance_tlsa_from_result(const char *owner, int err, const struct ub_result *res);
 

@@ -5,8 +5,13 @@
 #define SRC_CLI_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
 
 struct dance_ctx;
+struct op_profile;
 
 /* Exit codes: 0 everything authenticated, 1 refused or failed, 2 usage. */
 #define CLI_OK 0
@@ -18,6 +23,13 @@ int cmd_check(int argc, char **argv);
 int cmd_serve_test(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_joinreq(int argc, char **argv);
+int cmd_pki(int argc, char **argv);
+int cmd_rollover(int argc, char **argv);
+int cmd_zone(int argc, char **argv);
+int cmd_zone_records(int argc, char **argv);
+int cmd_zone_sign(int argc, char **argv);
+int cmd_zone_update(int argc, char **argv);
+int cmd_zone_audit(int argc, char **argv);
 
 /*
  * Resolver options shared by every verb that looks things up:
@@ -55,5 +67,32 @@ int cli_number(const char *opt, const char *arg, unsigned long long min,
  * @return 0, or -1 after printing what is wrong.
  */
 int resolver_opt(struct dance_ctx *ctx, int opt, const char *arg);
+
+/**
+ * Load PKIDIR/NAME/operator.conf, printing every error with its line as
+ * "loradane VERB: ...".
+ * @param opdir: set to "PKIDIR/NAME".
+ * @return 0, or -1 after printing why (the caller exits with CLI_FAIL).
+ */
+int cli_load_operator(const char *verb, const char *pkidir, const char *name,
+    struct op_profile *p, char *opdir, size_t opdirlen);
+
+/**
+ * Split "ADDR[@PORT]" (the form of --forward and --server).
+ * @param addr: caller's buffer for ADDR.
+ * @return 0, or -1 after printing "--OPT ARG: reason".
+ */
+int cli_addr_port(const char *opt, const char *arg, char *addr, size_t addrlen,
+    uint16_t *port, uint16_t defport);
+
+/**
+ * Connect to a TLS 1.3 server and return the end-entity certificate it
+ * presents, whether or not the handshake then succeeds.  Blocking, with
+ * timeout_ms per socket operation.  Nothing is authenticated.
+ * @param cert: set to a new reference (X509_free) on success.
+ * @return 0, or -1 if no certificate was received.
+ */
+int cli_probe_server_cert(
+    const char *addr, uint16_t port, unsigned timeout_ms, X509 **cert);
 
 #endif /* SRC_CLI_CLI_H */

@@ -27,7 +27,8 @@ struct serve {
 	struct event_base *base;
 	struct dance_ctx *ctx;
 	struct dance_tls *tls;
-	unsigned long long max_conns; /* 0: forever */
+	struct dance_server_opts opts; /* kept to rebuild tls on SIGHUP */
+	unsigned long long max_conns;  /* 0: forever */
 	unsigned long long done;
 	unsigned long long ok, refused;
 };
@@ -161,6 +162,30 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(s->base, NULL);
 }
 
+/*
+ * on_reload - SIGHUP: read the certificate and key again (a key rollover
+ * swapped them).  Connections in progress keep the context they started
+ * with; a bad new pair leaves the old one in service.
+ */
+static void
+on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct serve *s = arg;
+	struct dance_tls *tls;
+	int err;
+
+	(void)sig;
+	(void)what;
+	if ((tls = dance_tls_server_new(s->ctx, &s->opts, &err)) == NULL) {
+		log_warnx("reload: %s: %s; keeping the current certificate",
+		    s->opts.cert_file, dance_strerror(err));
+		return;
+	}
+	dance_tls_free(s->tls);
+	s->tls = tls;
+	log_info("reloaded %s", s->opts.cert_file);
+}
+
 int
 cmd_serve_test(int argc, char **argv)
 {
@@ -185,7 +210,7 @@ cmd_serve_test(int argc, char **argv)
 	struct serve s;
 	struct sockaddr_in sin;
 	struct evconnlistener *lst;
-	struct event *sigint, *sigterm;
+	struct event *sigint, *sigterm, *sighup;
 	const char *listen_addr = "127.0.0.1";
 	unsigned long long port = 0, n;
 	char **prefetch = NULL;
@@ -285,7 +310,8 @@ cmd_serve_test(int argc, char **argv)
 		}
 	}
 	free(prefetch);
-	s.tls = dance_tls_server_new(s.ctx, &o, &err);
+	s.opts = o;
+	s.tls = dance_tls_server_new(s.ctx, &s.opts, &err);
 	if (s.tls == NULL) {
 		fprintf(stderr, "serve-test: server TLS: %s\n",
 		    dance_strerror(err));
@@ -311,6 +337,8 @@ cmd_serve_test(int argc, char **argv)
 	sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	sighup = evsignal_new(s.base, SIGHUP, on_reload, &s);
+	evsignal_add(sighup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	printf("listening on %s port %llu\n", listen_addr, port);
 	fflush(stdout);
@@ -320,6 +348,7 @@ cmd_serve_test(int argc, char **argv)
 	evconnlistener_free(lst);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	dance_tls_free(s.tls);
 	dance_ctx_free(s.ctx);
 	event_base_free(s.base);

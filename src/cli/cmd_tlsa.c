@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cli.h"
 #include "util/strnum.h"
+#include "zone/tlsa_rdata.h"
+#include "zone/zone_err.h"
 
 static int
 usage(void)
@@ -23,15 +24,6 @@ usage(void)
 	    "mtype 1 (SHA2-256)\n"
 	    "  --owner prints a whole zone-file line for NAME\n");
 	return CLI_USAGE;
-}
-
-/* tlsa_data - DER of the certificate or its SubjectPublicKeyInfo */
-static int
-tlsa_der(X509 *x, int selector, unsigned char **der)
-{
-	if (selector == 0)
-		return i2d_X509(x, der);
-	return i2d_PUBKEY(X509_get0_pubkey(x), der);
 }
 
 int
@@ -48,13 +40,10 @@ cmd_tlsa(int argc, char **argv)
 	};
 	const char *cert = NULL, *owner = NULL;
 	unsigned long long usage_v = 3, selector = 1, mtype = 1, *target;
-	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
-	const unsigned char *out;
-	unsigned int mdlen;
+	char *rdata;
 	X509 *x = NULL;
 	FILE *f;
-	int ch, derlen, i;
-	size_t outlen;
+	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -101,31 +90,17 @@ cmd_tlsa(int argc, char **argv)
 		    stderr, "loradane tlsa: %s: no PEM certificate\n", cert);
 		return CLI_FAIL;
 	}
-	derlen = tlsa_der(x, (int)selector, &der);
+	r = zone_tlsa_rdata(x, (int)usage_v, (int)selector, (int)mtype, &rdata);
 	X509_free(x);
-	if (derlen <= 0) {
-		fprintf(stderr, "loradane tlsa: cannot encode %s\n", cert);
+	if (r != ZONE_OK) {
+		fprintf(
+		    stderr, "loradane tlsa: %s: %s\n", cert, zone_strerror(r));
 		return CLI_FAIL;
-	}
-	out = der;
-	outlen = (size_t)derlen;
-	if (mtype != 0) {
-		if (EVP_Digest(der, (size_t)derlen, md, &mdlen,
-			mtype == 1 ? EVP_sha256() : EVP_sha512(), NULL) != 1) {
-			OPENSSL_free(der);
-			fprintf(stderr, "loradane tlsa: digest failed\n");
-			return CLI_FAIL;
-		}
-		out = md;
-		outlen = mdlen;
 	}
 	if (owner != NULL)
 		printf("%s%s IN TLSA ", owner,
 		    owner[strlen(owner) - 1] == '.' ? "" : ".");
-	printf("%llu %llu %llu ", usage_v, selector, mtype);
-	for (i = 0; i < (int)outlen; i++)
-		printf("%02x", out[i]);
-	printf("\n");
-	OPENSSL_free(der);
+	printf("%s\n", rdata);
+	free(rdata);
 	return CLI_OK;
 }

@@ -17,6 +17,9 @@ static const struct verb {
     {"decode", cmd_decode, "decode a LoRaWAN PHYPayload, check its MIC"},
     {"join-request", cmd_joinreq, "build a join-request PHYPayload"},
     {"serve-test", cmd_serve_test, "run a DANE mutual-TLS test server"},
+    {"pki", cmd_pki, "create an operator's CA, keys and certificates"},
+    {"zone", cmd_zone, "records, signing, DNS UPDATE and audit"},
+    {"rollover", cmd_rollover, "replace a key without a failed handshake"},
     {NULL, NULL, NULL},
 };
 
