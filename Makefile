@@ -58,7 +58,8 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bench/run.sh $(BUILD); rc=$$?; bench/run-join.sh $(BUILD) && exit $$rc
+	@bench/run.sh $(BUILD); rc=$$?; bench/run-join.sh $(BUILD) || rc=1; \
+	    bench/run-zone.sh $(BUILD) || rc=1; exit $$rc
 
 lint:
 	@tests/scripts/t_style.sh
@@ -118,7 +119,7 @@ $(BUILD)/fuzz/fuzz_decode_args: $(FUZZ_DECODE_SRCS) src/cli/decode_args.h \
 
 FUZZ_PROFILE_SRCS = tests/fuzz/fuzz_profile.c lib/util/config.c \
 	lib/zone/profile.c lib/zone/profile_io.c lib/zone/zone_err.c \
-	lib/util/bytes.c lib/util/strnum.c lib/lorawan/ids.c
+	lib/util/bytes.c lib/util/strnum.c lib/util/safefile.c lib/lorawan/ids.c
 $(BUILD)/fuzz/fuzz_profile: $(FUZZ_PROFILE_SRCS) lib/zone/profile.h \
     lib/util/config.h
 	@mkdir -p $(dir $@)
