@@ -21,13 +21,13 @@ safefile_create(const char *path, mode_t mode)
 	if (fd == -1)
 		return NULL;
 	/* Exactly mode, whatever the umask; then a stream over it. */
-	if (fchmod(fd, mode) != 0 || (f = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		unlink(path);
-		errno = saved;
-	}
-	return f;
+	if (fchmod(fd, mode) == 0 && (f = fdopen(fd, "w")) != NULL)
+		return f;
+	saved = errno;
+	close(fd);
+	unlink(path);
+	errno = saved;
+	return NULL;
 }
 
 int
