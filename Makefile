@@ -22,15 +22,16 @@ WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	-Wsign-compare -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
-	-Iinclude -Ilib
+	-Iinclude -Ilib -I/usr/include/postgresql
 CFLAGS += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LIBS = -lunbound -lldns -levent_openssl -levent -lssl -lcrypto -ljansson \
-	-lpthread
+LIBS = -lunbound -lldns -levent_openssl -levent -levent_pthreads -lssl \
+	-lcrypto -ljansson -lsqlite3 -lpq -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c \
-	lib/zone/*.c))
+	lib/zone/*.c lib/store/*.c lib/backend/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+JS_SRCS := $(sort $(wildcard src/js/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -38,6 +39,7 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+JS_OBJS := $(JS_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
@@ -45,9 +47,10 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
 LIBLORADANE := $(BUILD)/libloradane.a
 CLI := $(BUILD)/loradane
+JS := $(BUILD)/loradane-js
 
 .PHONY: all check deps lint clean bench format
-all: $(LIBLORADANE) $(CLI) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+all: $(LIBLORADANE) $(CLI) $(JS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 deps:
 	@scripts/install-deps.sh
@@ -79,6 +82,9 @@ $(LIBLORADANE): $(LIB_OBJS)
 $(CLI): $(CLI_OBJS) $(LIBLORADANE)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBLORADANE) $(LIBS)
 
+$(JS): $(JS_OBJS) $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $(JS_OBJS) $(LIBLORADANE) $(LIBS)
+
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TESTLIB_OBJS) \
     $(LIBLORADANE)
 	$(CC) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBLORADANE) $(LIBS) \
@@ -99,7 +105,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args \
-	$(BUILD)/fuzz/fuzz_profile
+	$(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_bi $(BUILD)/fuzz/fuzz_http
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_TARGETS)
 
@@ -125,6 +131,20 @@ $(BUILD)/fuzz/fuzz_profile: $(FUZZ_PROFILE_SRCS) lib/zone/profile.h \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
 	    $(FUZZ_PROFILE_SRCS) -lcrypto
+
+FUZZ_BI_SRCS = tests/fuzz/fuzz_bi.c lib/backend/bi.c lib/backend/bi_decode.c \
+	lib/backend/bi_encode.c lib/util/bytes.c
+$(BUILD)/fuzz/fuzz_bi: $(FUZZ_BI_SRCS) lib/backend/bi.h lib/backend/bi_int.h \
+    lib/util/bytes.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    $(FUZZ_BI_SRCS) -ljansson -lcrypto
+
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c lib/backend/http.c \
+    lib/backend/http.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    tests/fuzz/fuzz_http.c lib/backend/http.c
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz

@@ -29,8 +29,10 @@
 #include <time.h>
 
 #include "lorawan/crypto.h"
+#include "lorawan/join.h"
 #include "lorawan/lw_err.h"
 #include "lorawan/phy.h"
+#include "util/bytes.h"
 
 #define NDEV 1024
 #define NET_ID 0x010203u
@@ -65,146 +67,37 @@ die(const char *what, int rc)
 	exit(1);
 }
 
+/* hex2bin - decode hex; the byte count, or -1 */
 static int
 hex2bin(const char *s, uint8_t *out, size_t max)
 {
-	size_t n = strlen(s) / 2, i;
+	const char *why;
+	size_t n;
 
-	if (n > max)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned v = 0;
-		int k;
-
-		for (k = 0; k < 2; k++) {
-			char ch = s[2 * i + (size_t)k];
-
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= (unsigned)(ch - '0');
-			else if (ch >= 'a' && ch <= 'f')
-				v |= (unsigned)(ch - 'a' + 10);
-			else
-				return -1;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return (int)n;
+	return bytes_from_hex(s, out, max, &n, &why) == 0 ? (int)n : -1;
 }
 
 /*
- * One complete join.  req is the join-request PHYPayload; out receives
- * the encrypted join-accept PHYPayload.  Returns 0, or a negative lw_err
- * (LW_ERR_MIC for a bad request MIC).
+ * One complete join through the Join Server's code (lib/lorawan/join.h):
+ * decode the join-request and check its MIC, derive the session keys,
+ * build, sign and encrypt the join-accept.  v11 selects a 1.1 device
+ * joined with OptNeg.  Returns 0, or a negative lw_err (LW_ERR_MIC for a
+ * bad request MIC).
  */
 static int
-join10(struct lw_crypto *c, const uint8_t appkey[16], const uint8_t *req,
-    size_t len, uint32_t join_nonce, uint32_t dev_addr, uint8_t *out,
-    size_t *outlen, uint8_t nwkskey[16], uint8_t appskey[16])
+join(struct lw_crypto *c, bool v11, const uint8_t appkey[16],
+    const uint8_t *nwkkey, const uint8_t *req, size_t len, uint32_t join_nonce,
+    uint32_t dev_addr, struct lw_join_answer *a)
 {
-	struct lw_frame f;
-	struct lw_join_accept ja;
-	uint8_t mic[4], msg[1 + LW_JA_PLAIN_CFLIST_LEN + 4];
-	size_t n;
+	const struct lw_join_device d = {v11, appkey, nwkkey};
+	const struct lw_join_answer_in in = {
+	    join_nonce, NET_ID, dev_addr, v11 ? 0x95 : 0x15, 1, cflist};
+	struct lw_join_request jr;
 	int rc;
 
-	if ((rc = lw_phy_decode(req, len, &f, NULL)) != LW_OK)
+	if ((rc = lw_join_request_check(c, &d, req, len, &jr)) != LW_OK)
 		return rc;
-	if (f.mtype != LW_MT_JOIN_REQUEST)
-		return LW_ERR_FIELD;
-	if ((rc = lw_mic_join_request(c, appkey, req, len - 4, mic)) != LW_OK)
-		return rc;
-	if ((rc = lw_mic_check(mic, f.u.jr.mic)) != LW_OK)
-		return rc;
-	rc = lw_derive_keys_10(
-	    c, appkey, join_nonce, NET_ID, f.u.jr.dev_nonce, nwkskey, appskey);
-	if (rc != LW_OK)
-		return rc;
-	memset(&ja, 0, sizeof(ja));
-	ja.join_nonce = join_nonce;
-	ja.net_id = NET_ID;
-	ja.dev_addr = dev_addr;
-	ja.dl_settings = 0x15;
-	ja.rx_delay = 1;
-	ja.has_cflist = true;
-	memcpy(ja.cflist, cflist, sizeof(cflist));
-	msg[0] = LW_MT_JOIN_ACCEPT << 5;
-	rc = lw_join_accept_encode(&ja, msg + 1, sizeof(msg) - 1, &n, NULL);
-	if (rc != LW_OK)
-		return rc;
-	if ((rc = lw_mic_join_accept_10(c, appkey, msg, 1 + n, msg + 1 + n)) !=
-	    LW_OK)
-		return rc;
-	f.mtype = LW_MT_JOIN_ACCEPT;
-	f.mhdr_rfu = 0;
-	f.major = 0;
-	f.u.ja.len = n + 4;
-	rc = lw_join_accept_encrypt(c, appkey, msg + 1, n + 4, f.u.ja.bytes);
-	if (rc != LW_OK)
-		return rc;
-	return lw_phy_encode(&f, out, LW_PHY_MAX, outlen, NULL);
-}
-
-/* keys11 - the 1.1 keys a join produces, JS keys included */
-struct keys11 {
-	uint8_t jsint[16], jsenc[16];
-	uint8_t fnwksint[16], snwksint[16], nwksenc[16], appskey[16];
-};
-
-static int
-join11(struct lw_crypto *c, const uint8_t nwkkey[16], const uint8_t appkey[16],
-    const uint8_t *req, size_t len, uint32_t join_nonce, uint32_t dev_addr,
-    uint8_t *out, size_t *outlen, struct keys11 *k)
-{
-	struct lw_frame f;
-	struct lw_join_accept ja;
-	uint8_t mic[4], msg[1 + LW_JA_PLAIN_CFLIST_LEN + 4];
-	uint64_t join_eui;
-	uint16_t dev_nonce;
-	size_t n;
-	int rc;
-
-	if ((rc = lw_phy_decode(req, len, &f, NULL)) != LW_OK)
-		return rc;
-	if (f.mtype != LW_MT_JOIN_REQUEST)
-		return LW_ERR_FIELD;
-	if ((rc = lw_mic_join_request(c, nwkkey, req, len - 4, mic)) != LW_OK)
-		return rc;
-	if ((rc = lw_mic_check(mic, f.u.jr.mic)) != LW_OK)
-		return rc;
-	join_eui = f.u.jr.join_eui;
-	dev_nonce = f.u.jr.dev_nonce;
-	rc = lw_derive_js_keys(c, nwkkey, f.u.jr.dev_eui, k->jsint, k->jsenc);
-	if (rc != LW_OK)
-		return rc;
-	rc = lw_derive_keys_11(c, nwkkey, appkey, join_nonce, join_eui,
-	    dev_nonce, k->fnwksint, k->snwksint, k->nwksenc, k->appskey);
-	if (rc != LW_OK)
-		return rc;
-	memset(&ja, 0, sizeof(ja));
-	ja.join_nonce = join_nonce;
-	ja.net_id = NET_ID;
-	ja.dev_addr = dev_addr;
-	ja.dl_settings = 0x95; /* OptNeg */
-	ja.rx_delay = 1;
-	ja.has_cflist = true;
-	memcpy(ja.cflist, cflist, sizeof(cflist));
-	msg[0] = LW_MT_JOIN_ACCEPT << 5;
-	rc = lw_join_accept_encode(&ja, msg + 1, sizeof(msg) - 1, &n, NULL);
-	if (rc != LW_OK)
-		return rc;
-	rc = lw_mic_join_accept_11(c, k->jsint, LW_JOIN_REQ_TYPE_JOIN, join_eui,
-	    dev_nonce, msg, 1 + n, msg + 1 + n);
-	if (rc != LW_OK)
-		return rc;
-	f.mtype = LW_MT_JOIN_ACCEPT;
-	f.mhdr_rfu = 0;
-	f.major = 0;
-	f.u.ja.len = n + 4;
-	rc = lw_join_accept_encrypt(c, nwkkey, msg + 1, n + 4, f.u.ja.bytes);
-	if (rc != LW_OK)
-		return rc;
-	return lw_phy_encode(&f, out, LW_PHY_MAX, outlen, NULL);
+	return lw_join_answer_make(c, &d, &jr, &in, a);
 }
 
 /* up_check - decode an uplink and verify its MIC (1.0, or 1.1 with
@@ -244,28 +137,25 @@ self_check(struct lw_crypto *c)
 				  "f761f68ff54e5a2500d4be0e";
 	static const uint8_t k7[16] = {
 	    1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
-	uint8_t req[LW_JOIN_REQUEST_LEN], want[40], out[LW_PHY_MAX], up[18];
-	uint8_t k1[16], k2[16], zero[16] = {0}, key[16];
-	struct keys11 k;
-	size_t n;
+	uint8_t req[LW_JOIN_REQUEST_LEN], want[40], up[18];
+	uint8_t zero[16] = {0}, key[16];
+	struct lw_join_answer a;
 	int rc;
 
 	if (hex2bin(req16, req, sizeof(req)) != LW_JOIN_REQUEST_LEN)
 		die("self-check vector", LW_ERR_INVAL);
-	rc =
-	    join10(c, k7, req, sizeof(req), 65536, 0x01020304, out, &n, k1, k2);
+	rc = join(c, false, k7, NULL, req, sizeof(req), 65536, 0x01020304, &a);
 	if (rc != LW_OK)
 		die("self-check join10", rc);
-	if (hex2bin(ja10, want, sizeof(want)) != 33 || n != 33 ||
-	    memcmp(out, want, n) != 0)
+	if (hex2bin(ja10, want, sizeof(want)) != 33 || a.phy_len != 33 ||
+	    memcmp(a.phy, want, a.phy_len) != 0)
 		die("self-check join10 (vector 16, 1.0): wrong join-accept",
 		    LW_ERR_MIC);
-	rc = join11(
-	    c, k7, zero, req, sizeof(req), 65536, 0x01020304, out, &n, &k);
+	rc = join(c, true, zero, k7, req, sizeof(req), 65536, 0x01020304, &a);
 	if (rc != LW_OK)
 		die("self-check join11", rc);
-	if (hex2bin(ja11, want, sizeof(want)) != 33 || n != 33 ||
-	    memcmp(out, want, n) != 0)
+	if (hex2bin(ja11, want, sizeof(want)) != 33 || a.phy_len != 33 ||
+	    memcmp(a.phy, want, a.phy_len) != 0)
 		die("self-check join11 (vector 16, 1.1): wrong join-accept",
 		    LW_ERR_MIC);
 	/* vector 10: uplink 1.0, NwkSKey 02 x 16 */
@@ -370,21 +260,19 @@ static void
 one_op(struct lw_crypto *c, enum mode m, uint32_t i)
 {
 	const struct dev *d = &devs[i % NDEV];
-	uint8_t out[LW_PHY_MAX], k1[16], k2[16];
-	struct keys11 k;
-	size_t n = 0;
+	struct lw_join_answer a;
 	int rc;
 
 	switch (m) {
 	case M_JOIN10:
-		rc = join10(c, d->appkey, d->req, sizeof(d->req), i & 0xffffff,
-		    i, out, &n, k1, k2);
-		sink += out[n - 1] + k1[0] + k2[0];
+		rc = join(c, false, d->appkey, NULL, d->req, sizeof(d->req),
+		    i & 0xffffff, i, &a);
+		sink += a.phy[a.phy_len - 1] + a.fnwksint[0] + a.appskey[0];
 		break;
 	case M_JOIN11:
-		rc = join11(c, d->nwkkey, d->appkey, d->req, sizeof(d->req),
-		    i & 0xffffff, i, out, &n, &k);
-		sink += out[n - 1] + k.appskey[0] + k.nwksenc[0];
+		rc = join(c, true, d->appkey, d->nwkkey, d->req, sizeof(d->req),
+		    i & 0xffffff, i, &a);
+		sink += a.phy[a.phy_len - 1] + a.appskey[0] + a.nwksenc[0];
 		break;
 	case M_UP10:
 	case M_UP11:

@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config libssl-dev openssl libunbound-dev \
 libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
 libcmocka-dev ldnsutils nsd dns-root-data bind9-dnsutils \
 gnutls-bin iproute2 procps clang-format cppcheck clang \
-libclang-rt-14-dev knot knot-dnsutils bind9utils"
+libclang-rt-14-dev knot knot-dnsutils bind9utils postgresql \
+postgresql-client"
 
 missing=""
 for p in $PKGS; do
@@ -45,3 +46,19 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+# The server package makes a cluster "main" on port 5432; policy-rc.d
+# keeps it from starting, but should a postinst start it anyway, stop it:
+# the tests run a private one (tests/fixture/pg-ctl.sh).
+case " $missing " in
+*" postgresql "*)
+	pg_lsclusters -h 2>/dev/null | while read -r ver name port status _; do
+		case $status in
+		online*)
+			echo "install-deps: stopping the system PostgreSQL" \
+			    "$ver/$name (port $port)" >&2
+			$SUDO pg_ctlcluster "$ver" "$name" stop
+			;;
+		esac
+	done
+	;;
+esac

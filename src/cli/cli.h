@@ -24,12 +24,14 @@ int cmd_serve_test(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_joinreq(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
+int cmd_bi_request(int argc, char **argv);
 int cmd_rollover(int argc, char **argv);
 int cmd_zone(int argc, char **argv);
 int cmd_zone_records(int argc, char **argv);
 int cmd_zone_sign(int argc, char **argv);
 int cmd_zone_update(int argc, char **argv);
 int cmd_zone_audit(int argc, char **argv);
+int cmd_device(int argc, char **argv);
 
 /*
  * Resolver options shared by every verb that looks things up:

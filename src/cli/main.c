@@ -17,9 +17,12 @@ static const struct verb {
     {"decode", cmd_decode, "decode a LoRaWAN PHYPayload, check its MIC"},
     {"join-request", cmd_joinreq, "build a join-request PHYPayload"},
     {"serve-test", cmd_serve_test, "run a DANE mutual-TLS test server"},
+    {"bi-request", cmd_bi_request,
+	"send Backend Interfaces requests over DANE mutual TLS"},
     {"pki", cmd_pki, "create an operator's CA, keys and certificates"},
     {"zone", cmd_zone, "records, signing, DNS UPDATE and audit"},
     {"rollover", cmd_rollover, "replace a key without a failed handshake"},
+    {"device", cmd_device, "add, import, list, show, remove JS devices"},
     {NULL, NULL, NULL},
 };
 

@@ -20,6 +20,7 @@
 
 #include "util/bytes.h"
 #include "lorawan/crypto.h"
+#include "lorawan/join.h"
 #include "lorawan/lw_err.h"
 
 /* One vector being checked: its parts and the expected fields seen. */
@@ -510,6 +511,38 @@ e2e_join_request(struct vec *v, const uint8_t key[16])
 	assert_int_equal(lw_mic_check(phy + 19, mic), LW_OK);
 }
 
+/*
+ * e2e_js - the Join Server's own path (lorawan/join.h) turns the same
+ * join-request into the same join-accept frame and session keys.
+ */
+static void
+e2e_js(struct vec *v, const struct lw_join_device *d, const uint8_t *pt,
+    size_t n, const uint8_t *phy, const uint8_t nwk[16], const uint8_t app[16])
+{
+	struct lw_join_answer_in in;
+	struct lw_join_request jr;
+	struct lw_join_answer a;
+	uint8_t req[23];
+
+	hexf(v, v->in, "join_request_phy_payload", req, 23, 23);
+	assert_int_equal(lw_join_request_check(v->c, d, req, 23, &jr), LW_OK);
+	in.join_nonce = (uint32_t)num(v, v->in, "join_nonce");
+	in.net_id = (uint32_t)num(v, v->in, "net_id");
+	in.dev_addr = (uint32_t)num(v, v->in, "dev_addr");
+	in.dl_settings = pt[10];
+	in.rx_delay = pt[11];
+	in.cflist = n == 28 ? pt + 12 : NULL;
+	assert_int_equal(lw_join_answer_make(v->c, d, &jr, &in, &a), LW_OK);
+	assert_int_equal(a.phy_len, n + 5);
+	same(v, "JS join-accept", a.phy, phy, n + 5);
+	same(v, "JS network key", a.fnwksint, nwk, 16);
+	same(v, "JS AppSKey", a.appskey, app, 16);
+	/* A corrupted request MIC is refused before any key is derived. */
+	req[22] ^= 1;
+	assert_int_equal(
+	    lw_join_request_check(v->c, d, req, 23, &jr), LW_ERR_MIC);
+}
+
 /* k_e2e_join_1_0 - JoinReq in, keys and sealed join-accept out */
 static void
 k_e2e_join_1_0(struct vec *v)
@@ -531,6 +564,11 @@ k_e2e_join_1_0(struct vec *v)
 	ja_seal(v, key, pt, n, mic, phy);
 	expect(v, "join_accept_mic", mic, 4);
 	expect(v, "join_accept_phy_payload", phy, n + 5);
+	{
+		const struct lw_join_device d = {false, key, NULL};
+
+		e2e_js(v, &d, pt, n, phy, nwk, app);
+	}
 }
 
 /* e2e_envelope - a KeyEnvelope: label, wrap under the KEK, unwrap back */
@@ -592,6 +630,11 @@ k_e2e_join_1_1(struct vec *v)
 	assert_int_equal(
 	    lw_join_accept_encrypt(v->c, nk, msg + 1, n + 4, phy + 1), LW_OK);
 	expect(v, "join_accept_phy_payload", phy, n + 5);
+	{
+		const struct lw_join_device d = {true, ak, nk};
+
+		e2e_js(v, &d, pt, n, phy, f, a);
+	}
 	e2e_envelope(v, "FNwkSIntKey", f, "ns_kek_label", "ns_kek");
 	e2e_envelope(v, "SNwkSIntKey", s, "ns_kek_label", "ns_kek");
 	e2e_envelope(v, "NwkSEncKey", e, "ns_kek_label", "ns_kek");

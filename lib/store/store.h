@@ -1,0 +1,169 @@
+/*
+ * store.h - the Join Server's durable state behind one interface, with two
+ * backends: SQLite (the embedded default) and PostgreSQL (for several JS
+ * instances serving one JoinEUI range).
+ *
+ * What it keeps, per device: DevEUI, JoinEUI, MAC version, root keys
+ * (AppKey, NwkKey), home NetID, the identity of its AS, the KEK labels to
+ * wrap its session keys with, the last JoinNonce issued and the DevNonce
+ * state; per session: the AppSKey an AS may fetch by SessionKeyID.
+ *
+ * Root keys and AppSKeys are encrypted at rest (AES-256-GCM) with a
+ * key-encryption key read from a separate file, never from the database.
+ *
+ * Every call blocks (disk, network): a caller with an event loop runs
+ * them on a worker thread.  A struct store is used by one thread at a
+ * time; threads that need one each open their own.  The library never
+ * prints or exits; it returns enum store_err and fills a reason.
+ */
+#ifndef LIB_STORE_STORE_H
+#define LIB_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_err {
+	STORE_OK = 0,
+	STORE_ERR_ARG = -1,      /* bad argument or value */
+	STORE_ERR_NOTFOUND = -2, /* no such device or session */
+	STORE_ERR_EXISTS = -3,   /* the device exists (add without replace) */
+	STORE_ERR_REPLAY = -4, /* DevNonce refused by its MAC version's rule */
+	STORE_ERR_EXHAUSTED = -5, /* JoinNonce would pass 2^24 - 1 */
+	STORE_ERR_DB = -6,        /* database error (reason in why) */
+	STORE_ERR_KEK = -7,       /* KEK file unusable, or a record does not
+				     decrypt (wrong KEK or tampering) */
+	STORE_ERR_NOMEM = -8,
+	STORE_ERR_ABORTED = -9, /* the join callback asked to roll back */
+};
+
+/** @return a static description of an enum store_err value. */
+const char *store_strerror(int err);
+
+#define STORE_ID_MAX 256   /* AS identity, session key id (with the NUL) */
+#define STORE_LABEL_MAX 64 /* KEK label (with the NUL) */
+
+struct store_device {
+	uint64_t dev_eui;
+	uint64_t join_eui;
+	char mac_version
+	    [8]; /* "1.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.1" */
+	uint8_t app_key[16];
+	uint8_t nwk_key[16];
+	bool has_nwk_key; /* 1.1 devices; a 1.0 device may have one too */
+	uint32_t home_net_id;
+	char as_id[STORE_ID_MAX]; /* ClientName of the AS that may fetch
+				     this device's AppSKeys */
+	char ns_kek_label[STORE_LABEL_MAX]; /* "" : session keys in clear */
+	char as_kek_label[STORE_LABEL_MAX];
+	/* State, ignored by add/import, filled by get/list: */
+	uint32_t last_join_nonce; /* 0 before the first join */
+	int32_t last_dev_nonce;   /* -1 before the first join */
+	uint32_t joins;           /* joins accepted */
+};
+
+struct store_session {
+	char session_key_id[STORE_ID_MAX];
+	uint64_t dev_eui;
+	uint32_t join_nonce;
+	uint8_t app_s_key[16];
+	char as_id[STORE_ID_MAX]; /* copied from the device at the join */
+	int64_t created;          /* unix time */
+};
+
+struct store_opts {
+	const char *uri;            /* "sqlite:PATH", a plain PATH, or a libpq
+				 "postgresql://..." / "postgres://..." URI */
+	const char *kek_file;       /* 64 hex digits (AES-256), mode 0600 or
+				 stricter; refused if group or world can
+				 read it */
+	unsigned dev_nonce_history; /* 1.0.0-1.0.3: DevNonces remembered
+				       per device; 0 = all */
+};
+
+struct store;
+
+/**
+ * Open (and create or migrate the schema of) a store.
+ * @param o: borrowed for the call.
+ * @param out: set to a new handle (store_close) on success.
+ * @return STORE_OK, STORE_ERR_ARG (bad URI), STORE_ERR_KEK, STORE_ERR_DB.
+ */
+int store_open(
+    const struct store_opts *o, struct store **out, char *why, size_t whylen);
+
+/** Close; st may be NULL.  Wipes the KEK from memory. */
+void store_close(struct store *st);
+
+/** @return "sqlite" or "postgresql". */
+const char *store_backend_name(const struct store *st);
+
+/**
+ * Add one device (its state starts empty).
+ * @param replace: overwrite an existing device's configuration (its nonce
+ *	state is kept); false makes an existing DevEUI STORE_ERR_EXISTS.
+ * @return STORE_OK, STORE_ERR_ARG (why names the field), STORE_ERR_EXISTS,
+ *	STORE_ERR_DB.
+ */
+int store_device_add(struct store *st, const struct store_device *d,
+    bool replace, char *why, size_t whylen);
+
+/**
+ * Add n devices in one transaction: all of them, or none.
+ * @return as store_device_add; why names the first bad device.
+ */
+int store_device_import(struct store *st, const struct store_device *d,
+    size_t n, bool replace, char *why, size_t whylen);
+
+/** @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_KEK, STORE_ERR_DB. */
+int store_device_get(struct store *st, uint64_t dev_eui,
+    struct store_device *out, char *why, size_t whylen);
+
+/** Remove a device, its DevNonce history and its sessions. */
+int store_device_remove(
+    struct store *st, uint64_t dev_eui, char *why, size_t whylen);
+
+/* Called once per device, in DevEUI order; non-zero stops the listing. */
+typedef int store_device_cb(void *arg, const struct store_device *d);
+
+/** @return STORE_OK, the callback's non-zero value, or an error. */
+int store_device_list(
+    struct store *st, store_device_cb *cb, void *arg, char *why, size_t whylen);
+
+/*
+ * Called inside the join transaction, after the DevNonce passed and the
+ * next JoinNonce was taken: derive what is stored with them (the session
+ * and its AppSKey).  dev holds decrypted keys.  Return 0 to commit, any
+ * other value to roll back.
+ */
+typedef int store_join_cb(void *arg, const struct store_device *dev,
+    uint32_t join_nonce, struct store_session *session);
+
+/**
+ * The join, in one transaction that serialises concurrent joins of one
+ * device (across processes and hosts for PostgreSQL): lock the device,
+ * apply its MAC version's DevNonce rule (1.0.0-1.0.3: not among the
+ * remembered values; 1.0.4 and 1.1: greater than the last), take
+ * JoinNonce = last + 1, call cb, store the session, commit durably.
+ * Only after STORE_OK may the answer leave.
+ * @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_REPLAY,
+ *	STORE_ERR_EXHAUSTED, STORE_ERR_ABORTED (cb refused), STORE_ERR_KEK,
+ *	STORE_ERR_DB.  On any error nothing changed.
+ */
+int store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    store_join_cb *cb, void *arg, char *why, size_t whylen);
+
+/** @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_KEK, STORE_ERR_DB. */
+int store_session_get(struct store *st, const char *session_key_id,
+    struct store_session *out, char *why, size_t whylen);
+
+/**
+ * Parse and format a MAC version name.
+ * @return true if s is one of the six versions above.
+ */
+bool store_mac_version_valid(const char *s);
+
+/** @return true for 1.0.4 and 1.1: DevNonce is a counter. */
+bool store_mac_version_counter(const char *s);
+
+#endif /* LIB_STORE_STORE_H */

@@ -1,0 +1,962 @@
+/*
+ * store_pg.c - the PostgreSQL backend of the store (libpq), for several
+ * Join Server instances sharing one database.
+ *
+ * Schema (created if absent, under a transaction-scoped advisory lock so
+ * that instances starting together do not race; version in
+ * schema_version):
+ *
+ *	devices     dev_eui BIGINT PRIMARY KEY, join_eui BIGINT,
+ *	            mac_version TEXT, keys BYTEA (sealed AppKey | NwkKey),
+ *	            has_nwk_key BOOLEAN, home_net_id BIGINT, as_id TEXT,
+ *	            ns_kek_label TEXT, as_kek_label TEXT,
+ *	            last_join_nonce BIGINT, last_dev_nonce INTEGER, joins BIGINT
+ *	dev_nonces  dev_eui -> devices ON DELETE CASCADE, dev_nonce INTEGER,
+ *	            seq BIGINT identity (insertion order: "newest")
+ *	sessions    session_key_id TEXT PRIMARY KEY,
+ *	            dev_eui -> devices ON DELETE CASCADE, join_nonce BIGINT,
+ *	            app_s_key BYTEA (sealed), as_id TEXT, created BIGINT
+ *
+ * An EUI is stored as its 64-bit pattern in a BIGINT (EUIs from
+ * 8000000000000000 up read as negative; lpad(to_hex(dev_eui), 16, '0')
+ * prints the usual form).
+ * Listing is in unsigned DevEUI order: by dev_eui XOR the sign bit, which
+ * an expression index serves, a page at a time (keyset pagination, so the
+ * callback may use the store and a large table is never held in memory).
+ * Unsigned 32-bit values are BIGINT.  The tables live in the connection's
+ * search_path: give the URI "options=-csearch_path=NAME" for a schema of
+ * their own.
+ *
+ * Every value goes as a binary parameter of a prepared statement (made on
+ * first use, per connection) and comes back in binary.  Transactions are
+ * READ COMMITTED: device_read(for_update) takes the row lock (SELECT ...
+ * FOR UPDATE) that serialises joins of one device across instances.  The
+ * session keeps synchronous_commit on (it is raised if the server's is
+ * off), so a COMMIT that returns is durable.  A lost connection is an
+ * error; the next call outside a transaction reconnects (never one inside
+ * a transaction: its work is gone).  As with SQLite, a DevEUI, DevNonce
+ * or SessionKeyID already there is STORE_ERR_EXISTS.
+ */
+#include <libpq-fe.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+#define PG_SCHEMA_VERSION 1
+/* pg_advisory_xact_lock key for schema creation: "loradane" in ASCII */
+#define PG_SCHEMA_LOCK "7813586367658747493"
+/* XOR with the sign bit: signed order of the result = unsigned order */
+#define PG_ORDER "(dev_eui # x'8000000000000000'::bigint)"
+#define PG_SCAN_ROWS 256
+#define PG_STR(x) #x
+#define PG_XSTR(x) PG_STR(x)
+
+/* Type OIDs (server/catalog/pg_type_d.h, stable across versions) */
+#define PG_BOOLOID 16
+#define PG_BYTEAOID 17
+#define PG_INT8OID 20
+#define PG_INT4OID 23
+#define PG_TEXTOID 25
+
+#define PG_MAXPARAMS 12
+
+#define PG_DEVICE_COLS                                                         \
+	"dev_eui, join_eui, mac_version, keys, has_nwk_key, home_net_id, "     \
+	"as_id, ns_kek_label, as_kek_label, last_join_nonce, "                 \
+	"last_dev_nonce, joins"
+#define PG_DEVICE_NCOLS 12
+#define PG_SESSION_COLS                                                        \
+	"session_key_id, dev_eui, join_nonce, app_s_key, as_id, created"
+#define PG_SESSION_NCOLS 6
+
+static const char pg_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
+    " version INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS devices ("
+    " dev_eui BIGINT PRIMARY KEY,"
+    " join_eui BIGINT NOT NULL,"
+    " mac_version TEXT NOT NULL,"
+    " keys BYTEA NOT NULL,"
+    " has_nwk_key BOOLEAN NOT NULL,"
+    " home_net_id BIGINT NOT NULL CHECK (home_net_id BETWEEN 0 AND 16777215),"
+    " as_id TEXT NOT NULL,"
+    " ns_kek_label TEXT NOT NULL,"
+    " as_kek_label TEXT NOT NULL,"
+    " last_join_nonce BIGINT NOT NULL DEFAULT 0"
+    "  CHECK (last_join_nonce BETWEEN 0 AND 16777215),"
+    " last_dev_nonce INTEGER NOT NULL DEFAULT -1"
+    "  CHECK (last_dev_nonce BETWEEN -1 AND 65535),"
+    " joins BIGINT NOT NULL DEFAULT 0 CHECK (joins BETWEEN 0 AND 4294967295));"
+    "CREATE INDEX IF NOT EXISTS devices_unsigned_order ON devices (" PG_ORDER
+    ");"
+    "CREATE TABLE IF NOT EXISTS dev_nonces ("
+    " dev_eui BIGINT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " dev_nonce INTEGER NOT NULL CHECK (dev_nonce BETWEEN 0 AND 65535),"
+    " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+    " PRIMARY KEY (dev_eui, dev_nonce));"
+    "CREATE INDEX IF NOT EXISTS dev_nonces_seq ON dev_nonces (dev_eui, seq);"
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " session_key_id TEXT PRIMARY KEY,"
+    " dev_eui BIGINT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " join_nonce BIGINT NOT NULL,"
+    " app_s_key BYTEA NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " created BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sessions_dev_eui ON sessions (dev_eui);"
+    "INSERT INTO schema_version (version) VALUES (" PG_XSTR(
+	PG_SCHEMA_VERSION) ")"
+			   " ON CONFLICT DO NOTHING;";
+
+enum pgs {
+	PGS_DEV_READ,
+	PGS_DEV_READ_LOCK,
+	PGS_DEV_INSERT,
+	PGS_DEV_REPLACE,
+	PGS_DEV_STATE,
+	PGS_DEV_DELETE,
+	PGS_SCAN_FIRST,
+	PGS_SCAN_NEXT,
+	PGS_NONCE_SEEN,
+	PGS_NONCE_ADD,
+	PGS_NONCE_TRIM,
+	PGS_SESS_INSERT,
+	PGS_SESS_READ,
+	PGS_N
+};
+
+/* A new device's state starts empty, whatever the row says. */
+#define PG_DEVICE_INSERT                                                       \
+	"INSERT INTO devices (" PG_DEVICE_COLS ") VALUES ($1, $2, $3, $4, "    \
+	"$5, $6, $7, $8, $9, 0, -1, 0) ON CONFLICT (dev_eui) "
+#define PG_DEVICE_NPARAMS 9
+#define PG_DEVICE_TYPES                                                        \
+	{                                                                      \
+		PG_INT8OID, PG_INT8OID, PG_TEXTOID, PG_BYTEAOID, PG_BOOLOID,   \
+		    PG_INT8OID, PG_TEXTOID, PG_TEXTOID, PG_TEXTOID             \
+	}
+
+static const struct {
+	const char *what; /* for reasons */
+	const char *sql;
+	int nparams;
+	Oid types[PG_MAXPARAMS];
+} pgs_def[PGS_N] = {
+    [PGS_DEV_READ] = {"read device",
+	"SELECT " PG_DEVICE_COLS " FROM devices WHERE dev_eui = $1", 1,
+	{PG_INT8OID}},
+    [PGS_DEV_READ_LOCK] = {"lock device",
+	"SELECT " PG_DEVICE_COLS " FROM devices WHERE dev_eui = $1 FOR UPDATE",
+	1, {PG_INT8OID}},
+    [PGS_DEV_INSERT] = {"write device", PG_DEVICE_INSERT "DO NOTHING",
+	PG_DEVICE_NPARAMS, PG_DEVICE_TYPES},
+    [PGS_DEV_REPLACE] = {"write device",
+	PG_DEVICE_INSERT "DO UPDATE SET join_eui = EXCLUDED.join_eui, "
+			 "mac_version = EXCLUDED.mac_version, "
+			 "keys = EXCLUDED.keys, "
+			 "has_nwk_key = EXCLUDED.has_nwk_key, "
+			 "home_net_id = EXCLUDED.home_net_id, "
+			 "as_id = EXCLUDED.as_id, "
+			 "ns_kek_label = EXCLUDED.ns_kek_label, "
+			 "as_kek_label = EXCLUDED.as_kek_label",
+	PG_DEVICE_NPARAMS, PG_DEVICE_TYPES},
+    [PGS_DEV_STATE] = {"update device state",
+	"UPDATE devices SET last_join_nonce = $2, last_dev_nonce = $3, "
+	"joins = $4 WHERE dev_eui = $1",
+	4, {PG_INT8OID, PG_INT8OID, PG_INT4OID, PG_INT8OID}},
+    [PGS_DEV_DELETE] = {"delete device",
+	"DELETE FROM devices WHERE dev_eui = $1", 1, {PG_INT8OID}},
+    [PGS_SCAN_FIRST] = {"list devices",
+	"SELECT " PG_DEVICE_COLS " FROM devices ORDER BY " PG_ORDER
+	" LIMIT " PG_XSTR(PG_SCAN_ROWS),
+	0, {0}},
+    [PGS_SCAN_NEXT] = {"list devices",
+	"SELECT " PG_DEVICE_COLS " FROM devices WHERE " PG_ORDER " > $1 "
+	"ORDER BY " PG_ORDER " LIMIT " PG_XSTR(PG_SCAN_ROWS),
+	1, {PG_INT8OID}},
+    [PGS_NONCE_SEEN] = {"read DevNonces",
+	"SELECT 1 FROM dev_nonces WHERE dev_eui = $1 AND dev_nonce = $2", 2,
+	{PG_INT8OID, PG_INT4OID}},
+    /* One already there is STORE_ERR_EXISTS (as with SQLite), without
+     * aborting the transaction as a unique violation would. */
+    [PGS_NONCE_ADD] = {"record DevNonce",
+	"INSERT INTO dev_nonces (dev_eui, dev_nonce) VALUES ($1, $2) "
+	"ON CONFLICT (dev_eui, dev_nonce) DO NOTHING",
+	2, {PG_INT8OID, PG_INT4OID}},
+    /* All but the newest $2: from the ($2 + 1)-th newest down. */
+    [PGS_NONCE_TRIM] = {"trim DevNonces",
+	"DELETE FROM dev_nonces WHERE dev_eui = $1 AND seq <= "
+	"(SELECT seq FROM dev_nonces WHERE dev_eui = $1 "
+	"ORDER BY seq DESC OFFSET $2 LIMIT 1)",
+	2, {PG_INT8OID, PG_INT8OID}},
+    [PGS_SESS_INSERT] = {"write session",
+	"INSERT INTO sessions (" PG_SESSION_COLS ") "
+	"VALUES ($1, $2, $3, $4, $5, $6)",
+	6,
+	{PG_TEXTOID, PG_INT8OID, PG_INT8OID, PG_BYTEAOID, PG_TEXTOID,
+	    PG_INT8OID}},
+    [PGS_SESS_READ] = {"read session",
+	"SELECT " PG_SESSION_COLS " FROM sessions WHERE session_key_id = $1", 1,
+	{PG_TEXTOID}},
+};
+
+struct pg {
+	PGconn *conn;
+	bool in_tx;
+	bool prepared[PGS_N]; /* on this connection */
+};
+
+/* Binary parameters of one statement. */
+struct pg_params {
+	const char *val[PG_MAXPARAMS];
+	int len[PG_MAXPARAMS];
+	int fmt[PG_MAXPARAMS];
+	uint8_t buf[PG_MAXPARAMS][8];
+	int n;
+};
+
+/* pg_notice - libpq's default prints notices on stderr: a library
+ * must not ("relation already exists, skipping", ...) */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* pg_why - "postgresql HOST:PORT/DB: what: msg" as one line into why
+ * (never the URI: it may carry a password) */
+static void
+pg_why(
+    const struct pg *pg, char *why, size_t n, const char *what, const char *msg)
+{
+	const char *host = PQhost(pg->conn), *port = PQport(pg->conn),
+		   *db = PQdb(pg->conn);
+	size_t o, start;
+	bool space = false;
+	int k;
+
+	if (why == NULL || n == 0)
+		return;
+	k = snprintf(why, n,
+	    "postgresql %s:%s/%s: %s: ", host != NULL ? host : "?",
+	    port != NULL ? port : "?", db != NULL ? db : "?", what);
+	if (k < 0)
+		k = 0;
+	o = start = (size_t)k < n ? (size_t)k : n - 1;
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown error";
+	/* libpq's messages span lines (DETAIL, HINT): one line, and one
+	 * space for each run of blanks */
+	for (; *msg != '\0' && o + 1 < n; msg++) {
+		if (*msg == '\n' || *msg == '\r' || *msg == '\t' ||
+		    *msg == ' ') {
+			space = true;
+			continue;
+		}
+		if (space && o > start) {
+			why[o++] = ' ';
+			if (o + 1 >= n)
+				break;
+		}
+		space = false;
+		why[o++] = *msg;
+	}
+	why[o] = '\0';
+}
+
+/* pg_conn_fail - STORE_ERR_DB with the connection's last error */
+static int
+pg_conn_fail(const struct pg *pg, const char *what, char *why, size_t n)
+{
+	pg_why(pg, why, n, what, PQerrorMessage(pg->conn));
+	return STORE_ERR_DB;
+}
+
+/* pg_res_fail - STORE_ERR_DB with the error of a failed result (which
+ * it clears) */
+static int
+pg_res_fail(
+    const struct pg *pg, PGresult *res, const char *what, char *why, size_t n)
+{
+	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+
+	if (msg == NULL || *msg == '\0')
+		msg = PQerrorMessage(pg->conn);
+	pg_why(pg, why, n, what, msg);
+	PQclear(res);
+	return STORE_ERR_DB;
+}
+
+/* pg_session_setup - what every (re)connection needs: no notices on
+ * stderr, durable commits, statements to prepare again */
+static int
+pg_session_setup(struct pg *pg, char *why, size_t n)
+{
+	PGresult *res;
+
+	PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
+	/* "off" is the one setting that is not durable; keep any stronger
+	 * one (remote_write, remote_apply) the operator chose. */
+	res = PQexec(pg->conn,
+	    "SELECT set_config('synchronous_commit', 'on', false) "
+	    "WHERE current_setting('synchronous_commit') = 'off'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return pg_res_fail(pg, res, "session set-up", why, n);
+	PQclear(res);
+	memset(pg->prepared, 0, sizeof(pg->prepared));
+	return STORE_OK;
+}
+
+/* pg_ready - a usable connection: outside a transaction, one that was
+ * lost is made again; inside one, its loss is final (its work is gone) */
+static int
+pg_ready(struct pg *pg, char *why, size_t n)
+{
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		return STORE_OK;
+	if (pg->in_tx)
+		return pg_conn_fail(
+		    pg, "connection lost in a transaction", why, n);
+	PQreset(pg->conn);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return pg_conn_fail(pg, "reconnect", why, n);
+	return pg_session_setup(pg, why, n);
+}
+
+static void
+pgp_i64(struct pg_params *p, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p->buf[p->n][i] = (uint8_t)(u >> (56 - 8 * i));
+	p->val[p->n] = (const char *)p->buf[p->n];
+	p->len[p->n] = 8;
+	p->fmt[p->n] = 1;
+	p->n++;
+}
+
+static void
+pgp_i32(struct pg_params *p, int32_t v)
+{
+	uint32_t u = (uint32_t)v;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p->buf[p->n][i] = (uint8_t)(u >> (24 - 8 * i));
+	p->val[p->n] = (const char *)p->buf[p->n];
+	p->len[p->n] = 4;
+	p->fmt[p->n] = 1;
+	p->n++;
+}
+
+static void
+pgp_bool(struct pg_params *p, bool v)
+{
+	p->buf[p->n][0] = v ? 1 : 0;
+	p->val[p->n] = (const char *)p->buf[p->n];
+	p->len[p->n] = 1;
+	p->fmt[p->n] = 1;
+	p->n++;
+}
+
+static void
+pgp_bytes(struct pg_params *p, const void *b, size_t len)
+{
+	p->val[p->n] = (const char *)b;
+	p->len[p->n] = (int)len;
+	p->fmt[p->n] = 1;
+	p->n++;
+}
+
+/* pgp_text - the string in a field of size bytes; false if unterminated */
+static bool
+pgp_text(struct pg_params *p, const char *s, size_t size)
+{
+	size_t len = strnlen(s, size);
+
+	if (len == size)
+		return false;
+	pgp_bytes(p, s, len);
+	return true;
+}
+
+/* pg_exec - run statement k, prepared on its first use on this
+ * connection, for binary results.
+ * @return the result to check and clear, or NULL with *err set. */
+static PGresult *
+pg_exec(struct pg *pg, enum pgs k, const struct pg_params *p, int *err,
+    char *why, size_t n)
+{
+	char name[24];
+	PGresult *res;
+
+	*err = pg_ready(pg, why, n);
+	if (*err != STORE_OK)
+		return NULL;
+	(void)snprintf(name, sizeof(name), "loradane_%d", (int)k);
+	if (!pg->prepared[k]) {
+		res = PQprepare(pg->conn, name, pgs_def[k].sql,
+		    pgs_def[k].nparams, pgs_def[k].types);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*err = pg_res_fail(pg, res, pgs_def[k].what, why, n);
+			return NULL;
+		}
+		PQclear(res);
+		pg->prepared[k] = true;
+	}
+	res = PQexecPrepared(
+	    pg->conn, name, p->n, p->val, p->len, p->fmt, 1 /* binary */);
+	if (res == NULL)
+		*err = pg_conn_fail(pg, pgs_def[k].what, why, n);
+	return res;
+}
+
+/* pg_exec_cmd - run a statement that returns no rows.
+ * @param rows: if not NULL, set to the number of rows it touched.
+ * @return STORE_OK, STORE_ERR_EXISTS (unique violation),
+ *	STORE_ERR_NOTFOUND (no such device: foreign key), STORE_ERR_DB. */
+static int
+pg_exec_cmd(struct pg *pg, enum pgs k, const struct pg_params *p,
+    unsigned long long *rows, char *why, size_t n)
+{
+	PGresult *res;
+	const char *s;
+	char state[8];
+	int err;
+
+	res = pg_exec(pg, k, p, &err, why, n);
+	if (res == NULL)
+		return err;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		(void)snprintf(state, sizeof(state), "%s", s != NULL ? s : "");
+		err = pg_res_fail(pg, res, pgs_def[k].what, why, n);
+		if (strcmp(state, "23505") == 0) /* unique_violation */
+			return STORE_ERR_EXISTS;
+		if (strcmp(state, "23503") == 0) /* foreign_key_violation */
+			return STORE_ERR_NOTFOUND;
+		return err;
+	}
+	if (rows != NULL)
+		*rows = strtoull(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* pg_exec_rows - run a statement that returns rows; *out is the result
+ * (PQclear it) on STORE_OK */
+static int
+pg_exec_rows(struct pg *pg, enum pgs k, const struct pg_params *p,
+    PGresult **out, char *why, size_t n)
+{
+	PGresult *res;
+	int err;
+
+	res = pg_exec(pg, k, p, &err, why, n);
+	if (res == NULL)
+		return err;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return pg_res_fail(pg, res, pgs_def[k].what, why, n);
+	*out = res;
+	return STORE_OK;
+}
+
+/* pg_simple - run parameterless SQL that returns no rows (transaction
+ * control, schema); status: if not NULL, the command tag */
+static int
+pg_simple(struct pg *pg, const char *sql, const char *what, char *why, size_t n,
+    char *status, size_t statuslen)
+{
+	PGresult *res;
+
+	res = PQexec(pg->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return pg_res_fail(pg, res, what, why, n);
+	if (status != NULL)
+		(void)snprintf(status, statuslen, "%s", PQcmdStatus(res));
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* Binary result columns; each fails on NULL, size or range. */
+
+static bool
+col_int(const PGresult *r, int row, int col, int64_t lo, int64_t hi, int64_t *v)
+{
+	const uint8_t *b;
+	uint64_t u = 0;
+	int i, len;
+
+	len = PQgetlength(r, row, col);
+	if (PQgetisnull(r, row, col) || (len != 8 && len != 4))
+		return false;
+	b = (const uint8_t *)PQgetvalue(r, row, col);
+	for (i = 0; i < len; i++)
+		u = u << 8 | b[i];
+	if (len == 4)
+		*v = (int32_t)(uint32_t)u;
+	else
+		*v = (int64_t)u;
+	return *v >= lo && *v <= hi;
+}
+
+static bool
+col_eui(const PGresult *r, int row, int col, uint64_t *eui)
+{
+	int64_t v;
+
+	if (PQgetlength(r, row, col) != 8 ||
+	    !col_int(r, row, col, INT64_MIN, INT64_MAX, &v))
+		return false;
+	*eui = (uint64_t)v;
+	return true;
+}
+
+static bool
+col_bool(const PGresult *r, int row, int col, bool *v)
+{
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 1)
+		return false;
+	*v = PQgetvalue(r, row, col)[0] != 0;
+	return true;
+}
+
+/* col_bytes - exactly len bytes */
+static bool
+col_bytes(const PGresult *r, int row, int col, uint8_t *out, size_t len)
+{
+	if (PQgetisnull(r, row, col) || (size_t)PQgetlength(r, row, col) != len)
+		return false;
+	memcpy(out, PQgetvalue(r, row, col), len);
+	return true;
+}
+
+/* col_text - a string that fits size with its NUL and has none inside */
+static bool
+col_text(const PGresult *r, int row, int col, char *out, size_t size)
+{
+	size_t len;
+
+	if (PQgetisnull(r, row, col))
+		return false;
+	len = (size_t)PQgetlength(r, row, col);
+	if (len >= size || memchr(PQgetvalue(r, row, col), '\0', len) != NULL)
+		return false;
+	memcpy(out, PQgetvalue(r, row, col), len);
+	out[len] = '\0';
+	return true;
+}
+
+/* pg_device_row - row i of a PG_DEVICE_COLS result */
+static int
+pg_device_row(const struct pg *pg, const PGresult *r, int i,
+    struct store_device_row *d, char *why, size_t n)
+{
+	int64_t net, ljn, ldn, joins;
+
+	memset(d, 0, sizeof(*d));
+	if (PQnfields(r) != PG_DEVICE_NCOLS || !col_eui(r, i, 0, &d->dev_eui) ||
+	    !col_eui(r, i, 1, &d->join_eui) ||
+	    !col_text(r, i, 2, d->mac_version, sizeof(d->mac_version)) ||
+	    !col_bytes(r, i, 3, d->keys, sizeof(d->keys)) ||
+	    !col_bool(r, i, 4, &d->has_nwk_key) ||
+	    !col_int(r, i, 5, 0, 0xffffff, &net) ||
+	    !col_text(r, i, 6, d->as_id, sizeof(d->as_id)) ||
+	    !col_text(r, i, 7, d->ns_kek_label, sizeof(d->ns_kek_label)) ||
+	    !col_text(r, i, 8, d->as_kek_label, sizeof(d->as_kek_label)) ||
+	    !col_int(r, i, 9, 0, 0xffffff, &ljn) ||
+	    !col_int(r, i, 10, -1, 0xffff, &ldn) ||
+	    !col_int(r, i, 11, 0, UINT32_MAX, &joins)) {
+		pg_why(pg, why, n, "read device", "corrupt row");
+		return STORE_ERR_DB;
+	}
+	d->home_net_id = (uint32_t)net;
+	d->last_join_nonce = (uint32_t)ljn;
+	d->last_dev_nonce = (int32_t)ldn;
+	d->joins = (uint32_t)joins;
+	return STORE_OK;
+}
+
+/* pg_schema - create the tables unless there, one instance at a time
+ * (the advisory lock ends with the transaction); refuse another
+ * version.  Nothing but the lock is taken when the schema is there, so
+ * an instance starting does not stall the others' joins. */
+static int
+pg_schema(struct pg *pg, char *why, size_t n)
+{
+	PGresult *res;
+	char msg[96];
+	long version = -1;
+	int rc;
+
+	rc = pg_simple(pg, "BEGIN", "schema", why, n, NULL, 0);
+	if (rc != STORE_OK)
+		return rc;
+	res = PQexec(pg->conn,
+	    "SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK "), "
+	    "to_regclass('schema_version') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    PQnfields(res) != 2)
+		return pg_res_fail(pg, res, "schema lock", why, n);
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		PQclear(res);
+		rc = pg_simple(
+		    pg, pg_schema_sql, "create schema", why, n, NULL, 0);
+		if (rc != STORE_OK)
+			return rc;
+	} else {
+		PQclear(res);
+	}
+	res = PQexec(pg->conn, "SELECT version FROM schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return pg_res_fail(pg, res, "schema version", why, n);
+	if (PQntuples(res) == 1)
+		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (version != PG_SCHEMA_VERSION) {
+		(void)snprintf(msg, sizeof(msg),
+		    "schema version %ld, not this program's (%d)", version,
+		    PG_SCHEMA_VERSION);
+		pg_why(pg, why, n, "schema", msg);
+		return STORE_ERR_DB;
+	}
+	return pg_simple(pg, "COMMIT", "schema", why, n, NULL, 0);
+}
+
+static int
+pg_open(struct store *st, const char *uri, char *why, size_t n)
+{
+	/* Defaults first: a setting in the URI (expanded from dbname)
+	 * overrides them.  Dead peers are noticed within a minute or so. */
+	static const char *const keys[] = {"connect_timeout", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "dbname",
+	    "fallback_application_name", NULL};
+	const char *vals[] = {"10", "30", "10", "3", uri, "loradane", NULL};
+	struct pg *pg;
+	int rc;
+
+	st->db = NULL;
+	pg = calloc(1, sizeof(*pg));
+	if (pg == NULL)
+		return STORE_ERR_NOMEM;
+	pg->conn = PQconnectdbParams(keys, vals, 1);
+	if (pg->conn == NULL) {
+		free(pg);
+		return STORE_ERR_NOMEM;
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		rc = pg_conn_fail(pg, "connect", why, n);
+	else if ((rc = pg_session_setup(pg, why, n)) == STORE_OK)
+		rc = pg_schema(pg, why, n);
+	if (rc != STORE_OK) {
+		PQfinish(pg->conn); /* rolls back an open transaction */
+		free(pg);
+		return rc;
+	}
+	st->db = pg;
+	return STORE_OK;
+}
+
+static void
+pg_close(struct store *st)
+{
+	struct pg *pg = st->db;
+
+	if (pg == NULL)
+		return;
+	PQfinish(pg->conn);
+	free(pg);
+	st->db = NULL;
+}
+
+static int
+pg_tx_begin(struct store *st, char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	int rc;
+
+	if (pg->in_tx) {
+		pg_why(pg, why, n, "begin", "a transaction is already open");
+		return STORE_ERR_DB;
+	}
+	rc = pg_ready(pg, why, n);
+	if (rc != STORE_OK)
+		return rc;
+	/* Explicit, whatever default_transaction_isolation says: the row
+	 * lock of device_read(for_update) is what serialises joins, and
+	 * a stricter level would only add serialization failures. */
+	rc = pg_simple(pg, "BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE",
+	    "begin", why, n, NULL, 0);
+	if (rc == STORE_OK)
+		pg->in_tx = true;
+	return rc;
+}
+
+static int
+pg_tx_commit(struct store *st, char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	char status[32];
+	int rc;
+
+	if (!pg->in_tx) {
+		pg_why(pg, why, n, "commit", "no transaction is open");
+		return STORE_ERR_DB;
+	}
+	/* Whatever happens now, the transaction is over (a COMMIT that
+	 * fails rolls back; so does a lost connection). */
+	pg->in_tx = false;
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return pg_conn_fail(pg, "commit", why, n);
+	rc = pg_simple(pg, "COMMIT", "commit", why, n, status, sizeof(status));
+	if (rc != STORE_OK)
+		return rc;
+	/* The COMMIT of a transaction an error aborted "succeeds" as a
+	 * ROLLBACK. */
+	if (strcmp(status, "COMMIT") != 0) {
+		pg_why(pg, why, n, "commit",
+		    "the transaction had failed and was rolled back");
+		return STORE_ERR_DB;
+	}
+	return STORE_OK;
+}
+
+static void
+pg_tx_rollback(struct store *st)
+{
+	struct pg *pg = st->db;
+
+	if (!pg->in_tx)
+		return;
+	pg->in_tx = false;
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
+}
+
+static int
+pg_device_read(struct store *st, uint64_t dev_eui, bool for_update,
+    struct store_device_row *row, char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	struct pg_params p = {.n = 0};
+	PGresult *res;
+	int rc;
+
+	pgp_i64(&p, (int64_t)dev_eui);
+	rc = pg_exec_rows(pg, for_update ? PGS_DEV_READ_LOCK : PGS_DEV_READ, &p,
+	    &res, why, n);
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = STORE_ERR_NOTFOUND;
+	else
+		rc = pg_device_row(pg, res, 0, row, why, n);
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_device_write(struct store *st, const struct store_device_row *row,
+    enum store_write mode, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+	unsigned long long rows = 0;
+	enum pgs k;
+	int rc;
+
+	pgp_i64(&p, (int64_t)row->dev_eui);
+	if (mode == STORE_UPDATE_STATE) {
+		k = PGS_DEV_STATE;
+		pgp_i64(&p, row->last_join_nonce);
+		pgp_i32(&p, row->last_dev_nonce);
+		pgp_i64(&p, row->joins);
+	} else {
+		k = mode == STORE_INSERT ? PGS_DEV_INSERT : PGS_DEV_REPLACE;
+		pgp_i64(&p, (int64_t)row->join_eui);
+		if (!pgp_text(&p, row->mac_version, sizeof(row->mac_version)))
+			return STORE_ERR_ARG;
+		pgp_bytes(&p, row->keys, sizeof(row->keys));
+		pgp_bool(&p, row->has_nwk_key);
+		pgp_i64(&p, row->home_net_id);
+		if (!pgp_text(&p, row->as_id, sizeof(row->as_id)) ||
+		    !pgp_text(
+			&p, row->ns_kek_label, sizeof(row->ns_kek_label)) ||
+		    !pgp_text(&p, row->as_kek_label, sizeof(row->as_kek_label)))
+			return STORE_ERR_ARG;
+	}
+	rc = pg_exec_cmd(st->db, k, &p, &rows, why, n);
+	if (rc == STORE_OK && rows == 0) /* ON CONFLICT DO NOTHING, or no
+					    row to update */
+		rc = mode == STORE_INSERT ? STORE_ERR_EXISTS
+					  : STORE_ERR_NOTFOUND;
+	return rc;
+}
+
+static int
+pg_device_delete(struct store *st, uint64_t dev_eui, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+	unsigned long long rows = 0;
+	int rc;
+
+	pgp_i64(&p, (int64_t)dev_eui);
+	/* The foreign keys cascade to dev_nonces and sessions. */
+	rc = pg_exec_cmd(st->db, PGS_DEV_DELETE, &p, &rows, why, n);
+	if (rc == STORE_OK && rows == 0)
+		rc = STORE_ERR_NOTFOUND;
+	return rc;
+}
+
+static int
+pg_device_scan(
+    struct store *st, store_row_cb *cb, void *arg, char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	struct store_device_row row;
+	struct pg_params p;
+	PGresult *res;
+	bool first = true;
+	int64_t last = 0;
+	int i, rows, rc;
+
+	/* A page at a time, each after the last key seen: no result is
+	 * open while the callback runs, so it may use the store. */
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		if (!first)
+			pgp_i64(&p, last);
+		rc = pg_exec_rows(pg, first ? PGS_SCAN_FIRST : PGS_SCAN_NEXT,
+		    &p, &res, why, n);
+		if (rc != STORE_OK)
+			return rc;
+		first = false;
+		rows = PQntuples(res);
+		for (i = 0; i < rows; i++) {
+			rc = pg_device_row(pg, res, i, &row, why, n);
+			if (rc == STORE_OK)
+				rc = cb(arg, &row);
+			if (rc != STORE_OK) {
+				PQclear(res);
+				return rc;
+			}
+			last = (int64_t)(row.dev_eui ^ UINT64_C(1) << 63);
+		}
+		PQclear(res);
+		if (rows < PG_SCAN_ROWS)
+			return STORE_OK;
+	}
+}
+
+static int
+pg_devnonce_seen(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    bool *seen, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+	PGresult *res;
+	int rc;
+
+	pgp_i64(&p, (int64_t)dev_eui);
+	pgp_i32(&p, dev_nonce);
+	rc = pg_exec_rows(st->db, PGS_NONCE_SEEN, &p, &res, why, n);
+	if (rc != STORE_OK)
+		return rc;
+	*seen = PQntuples(res) > 0;
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int
+pg_devnonce_add(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    unsigned keep, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+	unsigned long long rows = 0;
+	int rc;
+
+	pgp_i64(&p, (int64_t)dev_eui);
+	pgp_i32(&p, dev_nonce);
+	rc = pg_exec_cmd(st->db, PGS_NONCE_ADD, &p, &rows, why, n);
+	if (rc == STORE_OK && rows == 0)
+		rc = STORE_ERR_EXISTS;
+	if (rc != STORE_OK || keep == 0)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	pgp_i64(&p, (int64_t)dev_eui);
+	pgp_i64(&p, keep);
+	return pg_exec_cmd(st->db, PGS_NONCE_TRIM, &p, NULL, why, n);
+}
+
+static int
+pg_session_write(
+    struct store *st, const struct store_session_row *row, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+
+	if (!pgp_text(&p, row->session_key_id, sizeof(row->session_key_id)))
+		return STORE_ERR_ARG;
+	pgp_i64(&p, (int64_t)row->dev_eui);
+	pgp_i64(&p, row->join_nonce);
+	pgp_bytes(&p, row->app_s_key, sizeof(row->app_s_key));
+	if (!pgp_text(&p, row->as_id, sizeof(row->as_id)))
+		return STORE_ERR_ARG;
+	pgp_i64(&p, row->created);
+	return pg_exec_cmd(st->db, PGS_SESS_INSERT, &p, NULL, why, n);
+}
+
+static int
+pg_session_read(struct store *st, const char *id, struct store_session_row *row,
+    char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	struct pg_params p = {.n = 0};
+	PGresult *res;
+	int64_t jn = 0;
+	int rc = STORE_OK;
+
+	if (!pgp_text(&p, id, STORE_ID_MAX))
+		return STORE_ERR_ARG;
+	rc = pg_exec_rows(pg, PGS_SESS_READ, &p, &res, why, n);
+	if (rc != STORE_OK)
+		return rc;
+	memset(row, 0, sizeof(*row));
+	if (PQntuples(res) == 0)
+		rc = STORE_ERR_NOTFOUND;
+	else if (PQnfields(res) != PG_SESSION_NCOLS ||
+	    !col_text(
+		res, 0, 0, row->session_key_id, sizeof(row->session_key_id)) ||
+	    !col_eui(res, 0, 1, &row->dev_eui) ||
+	    !col_int(res, 0, 2, 1, 0xffffff, &jn) ||
+	    !col_bytes(res, 0, 3, row->app_s_key, sizeof(row->app_s_key)) ||
+	    !col_text(res, 0, 4, row->as_id, sizeof(row->as_id)) ||
+	    !col_int(res, 0, 5, INT64_MIN, INT64_MAX, &row->created)) {
+		pg_why(pg, why, n, "read session", "corrupt row");
+		rc = STORE_ERR_DB;
+	}
+	row->join_nonce = (uint32_t)jn;
+	PQclear(res);
+	return rc;
+}
+
+const struct store_backend store_backend_pg = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .tx_begin = pg_tx_begin,
+    .tx_commit = pg_tx_commit,
+    .tx_rollback = pg_tx_rollback,
+    .device_read = pg_device_read,
+    .device_write = pg_device_write,
+    .device_delete = pg_device_delete,
+    .device_scan = pg_device_scan,
+    .devnonce_seen = pg_devnonce_seen,
+    .devnonce_add = pg_devnonce_add,
+    .session_write = pg_session_write,
+    .session_read = pg_session_read,
+};

@@ -1,0 +1,656 @@
+/*
+ * store_sqlite.c - the embedded store backend: one SQLite file, shared by
+ * any number of processes and threads (one connection each).
+ *
+ * Durability: WAL with synchronous=FULL, so a COMMIT has reached the disk
+ * (fsync) when it returns; a join's answer leaves only after that.  Write
+ * transactions are BEGIN IMMEDIATE: they take the file's write lock first,
+ * which is what serialises concurrent joins of a device, and a busy
+ * timeout makes contenders wait instead of failing.
+ *
+ * EUIs are stored as 16 lowercase hex digits: readable with the sqlite3
+ * shell, and their text order is DevEUI order.  The schema version is
+ * PRAGMA user_version; MIGRATIONS[v] takes a file from version v to v+1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "lorawan/ids.h"
+#include "store/store_int.h"
+
+#define SQ_APP_ID 0x4c524431 /* "LRD1": this file is a loradane store */
+#define SQ_BUSY_MS 15000
+
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE devices ("
+    " dev_eui TEXT PRIMARY KEY NOT NULL CHECK (length(dev_eui) = 16),"
+    " join_eui TEXT NOT NULL CHECK (length(join_eui) = 16),"
+    " mac_version TEXT NOT NULL,"
+    " keys BLOB NOT NULL," /* sealed AppKey | NwkKey */
+    " has_nwk_key INTEGER NOT NULL,"
+    " home_net_id INTEGER NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " ns_kek_label TEXT NOT NULL,"
+    " as_kek_label TEXT NOT NULL,"
+    " last_join_nonce INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (last_join_nonce BETWEEN 0 AND 16777215),"
+    " last_dev_nonce INTEGER NOT NULL DEFAULT -1"
+    "  CHECK (last_dev_nonce BETWEEN -1 AND 65535),"
+    " joins INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE dev_nonces ("
+    " dev_eui TEXT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " dev_nonce INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " PRIMARY KEY (dev_eui, dev_nonce)) WITHOUT ROWID;"
+    "CREATE INDEX dev_nonces_seq ON dev_nonces (dev_eui, seq);"
+    "CREATE TABLE sessions ("
+    " session_key_id TEXT PRIMARY KEY NOT NULL,"
+    " dev_eui TEXT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " join_nonce INTEGER NOT NULL,"
+    " app_s_key BLOB NOT NULL," /* sealed */
+    " as_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX sessions_dev_eui ON sessions (dev_eui);",
+};
+#define SQ_SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(*migrations))
+
+#define DEV_COLS                                                               \
+	"dev_eui, join_eui, mac_version, keys, has_nwk_key, home_net_id, "     \
+	"as_id, ns_kek_label, as_kek_label, last_join_nonce, "                 \
+	"last_dev_nonce, joins"
+
+enum sq_stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_DEV_READ,
+	S_DEV_INSERT,
+	S_DEV_UPSERT,
+	S_DEV_STATE,
+	S_DEV_DELETE,
+	S_DEV_SCAN,
+	S_DN_SEEN,
+	S_DN_ADD,
+	S_DN_TRIM,
+	S_SES_WRITE,
+	S_SES_READ,
+	S_COUNT
+};
+
+static const char *const sq_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_DEV_READ] = "SELECT " DEV_COLS " FROM devices WHERE dev_eui = ?1",
+    [S_DEV_INSERT] = "INSERT INTO devices (" DEV_COLS ") VALUES "
+		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0)",
+    /* Not INSERT OR REPLACE: that deletes the row, and the cascade
+     * would take the DevNonce history and the sessions with it. */
+    [S_DEV_UPSERT] = "INSERT INTO devices (" DEV_COLS ") VALUES "
+		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0) "
+		     "ON CONFLICT (dev_eui) DO UPDATE SET "
+		     "join_eui = ?2, mac_version = ?3, keys = ?4, "
+		     "has_nwk_key = ?5, home_net_id = ?6, as_id = ?7, "
+		     "ns_kek_label = ?8, as_kek_label = ?9",
+    [S_DEV_STATE] = "UPDATE devices SET last_join_nonce = ?2, "
+		    "last_dev_nonce = ?3, joins = ?4 WHERE dev_eui = ?1",
+    [S_DEV_DELETE] = "DELETE FROM devices WHERE dev_eui = ?1",
+    [S_DEV_SCAN] = "SELECT " DEV_COLS " FROM devices ORDER BY dev_eui",
+    [S_DN_SEEN] = "SELECT 1 FROM dev_nonces WHERE dev_eui = ?1 AND "
+		  "dev_nonce = ?2",
+    [S_DN_ADD] = "INSERT INTO dev_nonces (dev_eui, dev_nonce, seq) "
+		 "SELECT ?1, ?2, coalesce(max(seq), 0) + 1 FROM dev_nonces "
+		 "WHERE dev_eui = ?1",
+    [S_DN_TRIM] = "DELETE FROM dev_nonces WHERE dev_eui = ?1 AND seq <= "
+		  "(SELECT max(seq) FROM dev_nonces WHERE dev_eui = ?1) - ?2",
+    [S_SES_WRITE] = "INSERT INTO sessions (session_key_id, dev_eui, "
+		    "join_nonce, app_s_key, as_id, created) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_SES_READ] = "SELECT session_key_id, dev_eui, join_nonce, app_s_key, "
+		   "as_id, created FROM sessions WHERE session_key_id = ?1",
+};
+
+struct sq {
+	sqlite3 *db;
+	char *path; /* for messages */
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+/* sq_err - STORE_ERR_DB with SQLite's own message */
+static int
+sq_err(struct sq *q, const char *what, char *why, size_t n)
+{
+	if (why != NULL && n > 0)
+		snprintf(why, n, "sqlite %s: %s: %s", q->path, what,
+		    q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
+	return STORE_ERR_DB;
+}
+
+/* sq_stmt - a cached prepared statement, prepared on first use */
+static sqlite3_stmt *
+sq_stmt(struct sq *q, enum sq_stmt i, char *why, size_t n)
+{
+	if (q->stmt[i] == NULL &&
+	    sqlite3_prepare_v3(q->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		&q->stmt[i], NULL) != SQLITE_OK) {
+		sq_err(q, "prepare", why, n);
+		q->stmt[i] = NULL;
+	}
+	return q->stmt[i];
+}
+
+/* sq_done - make a cached statement ready for its next use */
+static void
+sq_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* bind_eui - EUIs as 16 lowercase hex digits (text order = EUI order) */
+static void
+bind_eui(sqlite3_stmt *s, int col, uint64_t eui)
+{
+	char hex[LW_EUI64_STRLEN];
+
+	lw_eui64_format(eui, hex, sizeof(hex));
+	sqlite3_bind_text(s, col, hex, 16, SQLITE_TRANSIENT);
+}
+
+/* sq_run - step a statement that returns no row; reset it */
+static int
+sq_run(struct sq *q, sqlite3_stmt *s, const char *what, char *why, size_t n)
+{
+	int r = sqlite3_step(s), rc = STORE_OK;
+
+	if ((r & 0xff) == SQLITE_CONSTRAINT &&
+	    (r == SQLITE_CONSTRAINT_PRIMARYKEY ||
+		r == SQLITE_CONSTRAINT_UNIQUE))
+		rc = STORE_ERR_EXISTS;
+	else if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = sq_err(q, what, why, n);
+	sq_done(s);
+	return rc;
+}
+
+/* sq_simple - run one of BEGIN/COMMIT/ROLLBACK */
+static int
+sq_simple(struct store *st, enum sq_stmt i, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, i, why, n);
+
+	return s == NULL ? STORE_ERR_DB : sq_run(q, s, sq_sql[i], why, n);
+}
+
+/* col_text - a text column into a bounded buffer; -1 if NULL or long */
+static int
+col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	int len = sqlite3_column_bytes(s, col);
+
+	if (t == NULL || len < 0 || (size_t)len >= size)
+		return -1;
+	memcpy(buf, t, (size_t)len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* col_eui - an EUI column */
+static int
+col_eui(sqlite3_stmt *s, int col, uint64_t *eui)
+{
+	char hex[LW_EUI64_STRLEN];
+
+	return col_text(s, col, hex, sizeof(hex)) == 0 &&
+		lw_eui64_parse(hex, eui) == LW_OK
+	    ? 0
+	    : -1;
+}
+
+/* col_blob - a blob column of exactly len bytes */
+static int
+col_blob(sqlite3_stmt *s, int col, uint8_t *buf, size_t len)
+{
+	const void *b = sqlite3_column_blob(s, col);
+
+	if (b == NULL || sqlite3_column_bytes(s, col) != (int)len)
+		return -1;
+	memcpy(buf, b, len);
+	return 0;
+}
+
+/* col_range - an integer column within [lo, hi] */
+static int
+col_range(sqlite3_stmt *s, int col, int64_t lo, int64_t hi, int64_t *v)
+{
+	*v = sqlite3_column_int64(s, col);
+	return sqlite3_column_type(s, col) == SQLITE_INTEGER && *v >= lo &&
+		*v <= hi
+	    ? 0
+	    : -1;
+}
+
+/* dev_row - the current row of a DEV_COLS query; -1 if it is corrupt */
+static int
+dev_row(sqlite3_stmt *s, struct store_device_row *row)
+{
+	int64_t nwk, net, ljn, ldn, joins;
+
+	memset(row, 0, sizeof(*row));
+	if (col_eui(s, 0, &row->dev_eui) != 0 ||
+	    col_eui(s, 1, &row->join_eui) != 0 ||
+	    col_text(s, 2, row->mac_version, sizeof(row->mac_version)) != 0 ||
+	    col_blob(s, 3, row->keys, sizeof(row->keys)) != 0 ||
+	    col_range(s, 4, 0, 1, &nwk) != 0 ||
+	    col_range(s, 5, 0, 0xffffff, &net) != 0 ||
+	    col_text(s, 6, row->as_id, sizeof(row->as_id)) != 0 ||
+	    col_text(s, 7, row->ns_kek_label, sizeof(row->ns_kek_label)) != 0 ||
+	    col_text(s, 8, row->as_kek_label, sizeof(row->as_kek_label)) != 0 ||
+	    col_range(s, 9, 0, 0xffffff, &ljn) != 0 ||
+	    col_range(s, 10, -1, 0xffff, &ldn) != 0 ||
+	    col_range(s, 11, 0, UINT32_MAX, &joins) != 0)
+		return -1;
+	row->has_nwk_key = nwk != 0;
+	row->home_net_id = (uint32_t)net;
+	row->last_join_nonce = (uint32_t)ljn;
+	row->last_dev_nonce = (int32_t)ldn;
+	row->joins = (uint32_t)joins;
+	return 0;
+}
+
+/* sq_exec - run SQL text (set-up only; no result rows wanted) */
+static int
+sq_exec(struct sq *q, const char *sql, char *why, size_t n)
+{
+	return sqlite3_exec(q->db, sql, NULL, NULL, NULL) == SQLITE_OK
+	    ? STORE_OK
+	    : sq_err(q, sql, why, n);
+}
+
+/* sq_pragma - the first column of a one-row query, as int64 or text */
+static int
+sq_pragma(struct sq *q, const char *sql, int64_t *v, char *text, size_t textlen,
+    char *why, size_t n)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sq_err(q, sql, why, n);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		if (v != NULL)
+			*v = sqlite3_column_int64(s, 0);
+		if (text != NULL && col_text(s, 0, text, textlen) != 0)
+			text[0] = '\0';
+	}
+	if (r != SQLITE_ROW)
+		sq_err(q, sql, why, n);
+	sqlite3_finalize(s);
+	return r == SQLITE_ROW ? STORE_OK : STORE_ERR_DB;
+}
+
+/* sq_schema - create the tables, or bring an older file up to date */
+static int
+sq_schema(struct sq *q, char *why, size_t n)
+{
+	int64_t version, app, tables;
+	char cmd[64];
+	int rc, v;
+
+	/* IMMEDIATE: two processes creating one new file take turns. */
+	if ((rc = sq_exec(q, "BEGIN IMMEDIATE", why, n)) != STORE_OK)
+		return rc;
+	if ((rc = sq_pragma(q, "PRAGMA user_version", &version, NULL, 0, why,
+		 n)) != STORE_OK ||
+	    (rc = sq_pragma(q, "PRAGMA application_id", &app, NULL, 0, why,
+		 n)) != STORE_OK ||
+	    (rc = sq_pragma(q, "SELECT count(*) FROM sqlite_master", &tables,
+		 NULL, 0, why, n)) != STORE_OK)
+		goto out;
+	rc = STORE_ERR_DB;
+	if ((version == 0 && tables != 0) || (version != 0 && app != SQ_APP_ID))
+		snprintf(why, n, "sqlite %s: not a loradane store", q->path);
+	else if (version > SQ_SCHEMA_VERSION)
+		snprintf(why, n,
+		    "sqlite %s: schema version %lld is newer than this "
+		    "program's (%d)",
+		    q->path, (long long)version, SQ_SCHEMA_VERSION);
+	else
+		rc = STORE_OK;
+	for (v = (int)version; rc == STORE_OK && v < SQ_SCHEMA_VERSION; v++)
+		rc = sq_exec(q, migrations[v], why, n);
+	if (rc == STORE_OK && version < SQ_SCHEMA_VERSION) {
+		snprintf(cmd, sizeof(cmd),
+		    "PRAGMA user_version = %d;"
+		    "PRAGMA application_id = %d",
+		    SQ_SCHEMA_VERSION, SQ_APP_ID);
+		rc = sq_exec(q, cmd, why, n);
+	}
+	if (rc == STORE_OK)
+		rc = sq_exec(q, "COMMIT", why, n);
+out:
+	if (rc != STORE_OK)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void
+sq_close(struct store *st)
+{
+	struct sq *q = st->db;
+	int i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	sqlite3_close(q->db);
+	free(q->path);
+	free(q);
+	st->db = NULL;
+}
+
+static int
+sq_open(struct store *st, const char *path, char *why, size_t n)
+{
+	struct sq *q;
+	char mode[16];
+	int fd, rc;
+
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || (q->path = strdup(path)) == NULL) {
+		free(q);
+		snprintf(why, n, "out of memory");
+		return STORE_ERR_NOMEM;
+	}
+	st->db = q;
+	/* A new store is private from the start; SQLite gives its -wal
+	 * and -shm files the database file's mode. */
+	fd = open(
+	    path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST) {
+		snprintf(why, n, "sqlite %s: %s", path, strerror(errno));
+		sq_close(st);
+		return STORE_ERR_DB;
+	}
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		rc = sq_err(q, "open", why, n);
+		sq_close(st);
+		return rc;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, SQ_BUSY_MS);
+	rc = sq_pragma(
+	    q, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode), why, n);
+	if (rc == STORE_OK && strcmp(mode, "wal") != 0) {
+		snprintf(why, n, "sqlite %s: WAL mode refused (journal %s)",
+		    path, mode);
+		rc = STORE_ERR_DB;
+	}
+	if (rc == STORE_OK)
+		rc = sq_exec(q,
+		    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", why,
+		    n);
+	if (rc == STORE_OK)
+		rc = sq_schema(q, why, n);
+	if (rc != STORE_OK)
+		sq_close(st);
+	return rc;
+}
+
+static int
+sq_tx_begin(struct store *st, char *why, size_t n)
+{
+	return sq_simple(st, S_BEGIN, why, n);
+}
+
+static int
+sq_tx_commit(struct store *st, char *why, size_t n)
+{
+	return sq_simple(st, S_COMMIT, why, n);
+}
+
+static void
+sq_tx_rollback(struct store *st)
+{
+	struct sq *q = st->db;
+
+	if (!sqlite3_get_autocommit(q->db))
+		sq_simple(st, S_ROLLBACK, NULL, 0);
+}
+
+static int
+sq_device_read(struct store *st, uint64_t dev_eui, bool for_update,
+    struct store_device_row *row, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_DEV_READ, why, n);
+	int r, rc = STORE_OK;
+
+	(void)for_update; /* BEGIN IMMEDIATE holds the write lock already */
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	r = sqlite3_step(s);
+	if (r == SQLITE_DONE)
+		rc = STORE_ERR_NOTFOUND;
+	else if (r != SQLITE_ROW)
+		rc = sq_err(q, "read device", why, n);
+	else if (dev_row(s, row) != 0) {
+		snprintf(why, n,
+		    "sqlite %s: device %016" PRIx64 ": corrupt row", q->path,
+		    dev_eui);
+		rc = STORE_ERR_DB;
+	}
+	sq_done(s);
+	return rc;
+}
+
+static int
+sq_device_write(struct store *st, const struct store_device_row *row,
+    enum store_write mode, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (mode == STORE_UPDATE_STATE) {
+		if ((s = sq_stmt(q, S_DEV_STATE, why, n)) == NULL)
+			return STORE_ERR_DB;
+		bind_eui(s, 1, row->dev_eui);
+		sqlite3_bind_int64(s, 2, row->last_join_nonce);
+		sqlite3_bind_int64(s, 3, row->last_dev_nonce);
+		sqlite3_bind_int64(s, 4, row->joins);
+		rc = sq_run(q, s, "update device state", why, n);
+		if (rc == STORE_OK && sqlite3_changes(q->db) == 0)
+			rc = STORE_ERR_NOTFOUND;
+		return rc;
+	}
+	s = sq_stmt(
+	    q, mode == STORE_INSERT ? S_DEV_INSERT : S_DEV_UPSERT, why, n);
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, row->dev_eui);
+	bind_eui(s, 2, row->join_eui);
+	sqlite3_bind_text(s, 3, row->mac_version, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, row->keys, sizeof(row->keys), SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, row->has_nwk_key ? 1 : 0);
+	sqlite3_bind_int64(s, 6, row->home_net_id);
+	sqlite3_bind_text(s, 7, row->as_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, row->ns_kek_label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, row->as_kek_label, -1, SQLITE_STATIC);
+	return sq_run(q, s, "write device", why, n);
+}
+
+static int
+sq_device_delete(struct store *st, uint64_t dev_eui, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_DEV_DELETE, why, n);
+	int rc;
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	/* The foreign keys cascade to dev_nonces and sessions. */
+	rc = sq_run(q, s, "delete device", why, n);
+	if (rc == STORE_OK && sqlite3_changes(q->db) == 0)
+		rc = STORE_ERR_NOTFOUND;
+	return rc;
+}
+
+static int
+sq_device_scan(
+    struct store *st, store_row_cb *cb, void *arg, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_DEV_SCAN, why, n);
+	struct store_device_row row;
+	int r, rc = STORE_OK;
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (dev_row(s, &row) != 0) {
+			snprintf(
+			    why, n, "sqlite %s: corrupt device row", q->path);
+			rc = STORE_ERR_DB;
+			break;
+		}
+		if ((rc = cb(arg, &row)) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = sq_err(q, "list devices", why, n);
+	sq_done(s);
+	return rc;
+}
+
+static int
+sq_devnonce_seen(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    bool *seen, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_DN_SEEN, why, n);
+	int r;
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	sqlite3_bind_int(s, 2, dev_nonce);
+	r = sqlite3_step(s);
+	*seen = r == SQLITE_ROW;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		sq_err(q, "read DevNonces", why, n);
+		sq_done(s);
+		return STORE_ERR_DB;
+	}
+	sq_done(s);
+	return STORE_OK;
+}
+
+static int
+sq_devnonce_add(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    unsigned keep, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_DN_ADD, why, n);
+	int rc;
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	sqlite3_bind_int(s, 2, dev_nonce);
+	rc = sq_run(q, s, "record DevNonce", why, n);
+	if (rc != STORE_OK || keep == 0)
+		return rc;
+	if ((s = sq_stmt(q, S_DN_TRIM, why, n)) == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	sqlite3_bind_int64(s, 2, keep);
+	return sq_run(q, s, "trim DevNonces", why, n);
+}
+
+static int
+sq_session_write(
+    struct store *st, const struct store_session_row *row, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_SES_WRITE, why, n);
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_text(s, 1, row->session_key_id, -1, SQLITE_STATIC);
+	bind_eui(s, 2, row->dev_eui);
+	sqlite3_bind_int64(s, 3, row->join_nonce);
+	sqlite3_bind_blob(
+	    s, 4, row->app_s_key, sizeof(row->app_s_key), SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, row->as_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, row->created);
+	return sq_run(q, s, "write session", why, n);
+}
+
+static int
+sq_session_read(struct store *st, const char *id, struct store_session_row *row,
+    char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_SES_READ, why, n);
+	int64_t jn = 0;
+	int r, rc = STORE_OK;
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	memset(row, 0, sizeof(*row));
+	if (r == SQLITE_DONE)
+		rc = STORE_ERR_NOTFOUND;
+	else if (r != SQLITE_ROW)
+		rc = sq_err(q, "read session", why, n);
+	else if (col_text(s, 0, row->session_key_id,
+		     sizeof(row->session_key_id)) != 0 ||
+	    col_eui(s, 1, &row->dev_eui) != 0 ||
+	    col_range(s, 2, 1, 0xffffff, &jn) != 0 ||
+	    col_blob(s, 3, row->app_s_key, sizeof(row->app_s_key)) != 0 ||
+	    col_text(s, 4, row->as_id, sizeof(row->as_id)) != 0 ||
+	    col_range(s, 5, INT64_MIN, INT64_MAX, &row->created) != 0) {
+		snprintf(
+		    why, n, "sqlite %s: session %s: corrupt row", q->path, id);
+		rc = STORE_ERR_DB;
+	}
+	row->join_nonce = (uint32_t)jn;
+	sq_done(s);
+	return rc;
+}
+
+const struct store_backend store_backend_sqlite = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .device_read = sq_device_read,
+    .device_write = sq_device_write,
+    .device_delete = sq_device_delete,
+    .device_scan = sq_device_scan,
+    .devnonce_seen = sq_devnonce_seen,
+    .devnonce_add = sq_devnonce_add,
+    .session_write = sq_session_write,
+    .session_read = sq_session_read,
+};

@@ -1,0 +1,392 @@
+/*
+ * js_conf.c - loradane-js.conf: one table of directives (util/config.h).
+ * Loading never applies anything: main.c swaps a complete, checked
+ * structure in, so a reload with an error keeps the running one.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "dance.h"
+#include "js.h"
+#include "lorawan/ids.h"
+#include "util/bytes.h"
+#include "util/config.h"
+#include "util/keyfile.h"
+#include "util/strnum.h"
+
+static int
+fail(char *why, size_t n, const char *fmt, const char *arg)
+{
+	snprintf(why, n, fmt, arg);
+	return -1;
+}
+
+static int
+number(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *v, char *why, size_t n)
+{
+	const char *errstr;
+	char msg[128];
+
+	*v = strnum_parse(s, min, max, &errstr);
+	if (errstr == NULL)
+		return 0;
+	snprintf(
+	    msg, sizeof(msg), "'%%s' is %s (%llu..%llu)", errstr, min, max);
+	return fail(why, n, msg, s);
+}
+
+static int
+copy(char *dst, size_t dstlen, const char *s, char *why, size_t n)
+{
+	if (strlen(s) >= dstlen)
+		return fail(why, n, "'%s' is too long", s);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int
+readable(const char *path, char *why, size_t n)
+{
+	if (access(path, R_OK) != 0)
+		return fail(why, n, "%s: cannot be read", path);
+	return 0;
+}
+
+static int
+set_listen(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	unsigned char a[16];
+	unsigned long long port;
+
+	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
+	    inet_pton(AF_INET6, l->argv[0], a) != 1)
+		return fail(why, n, "'%s' is not an IP address", l->argv[0]);
+	if (number(l->argv[1], 1, 65535, &port, why, n) != 0)
+		return -1;
+	c->listen_port = (uint16_t)port;
+	return copy(c->listen_addr, sizeof(c->listen_addr), l->argv[0], why, n);
+}
+
+static int
+set_metrics(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	unsigned char a[16];
+	unsigned long long port;
+
+	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
+	    inet_pton(AF_INET6, l->argv[0], a) != 1)
+		return fail(why, n, "'%s' is not an IP address", l->argv[0]);
+	if (number(l->argv[1], 1, 65535, &port, why, n) != 0)
+		return -1;
+	c->metrics_port = (uint16_t)port;
+	return copy(
+	    c->metrics_addr, sizeof(c->metrics_addr), l->argv[0], why, n);
+}
+
+static int
+set_file(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	char *dst = strcmp(l->name, "tls-cert") == 0 ? c->tls_cert
+	    : strcmp(l->name, "tls-key") == 0        ? c->tls_key
+	    : strcmp(l->name, "pidfile") == 0        ? c->pidfile
+						     : c->kek_file;
+
+	if (strcmp(l->name, "pidfile") != 0 && readable(l->argv[0], why, n))
+		return -1;
+	return copy(dst, PATH_MAX, l->argv[0], why, n);
+}
+
+static int
+set_number(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	unsigned long long v;
+	static const struct {
+		const char *name;
+		unsigned long long min, max;
+	} limits[] = {
+	    {"handshake-timeout", 100, 600000},
+	    {"idle-timeout", 1, 86400},
+	    {"request-timeout", 1, 3600},
+	    {"max-body", 256, 1048576},
+	    {"max-connections", 1, 1000000},
+	    {"devnonce-history", 0, 65536},
+	    {"workers", 1, 64},
+	    {"dns-timeout", 100, 60000},
+	    {"lifetime", 0, UINT32_MAX},
+	};
+	size_t i;
+
+	for (i = 0; strcmp(limits[i].name, l->name) != 0; i++)
+		;
+	if (number(l->argv[0], limits[i].min, limits[i].max, &v, why, n) != 0)
+		return -1;
+	switch (i) {
+	case 0:
+		c->handshake_timeout_ms = (unsigned)v;
+		break;
+	case 1:
+		c->idle_timeout_s = (unsigned)v;
+		break;
+	case 2:
+		c->request_timeout_s = (unsigned)v;
+		break;
+	case 3:
+		c->max_body = (size_t)v;
+		break;
+	case 4:
+		c->max_connections = (unsigned)v;
+		break;
+	case 5:
+		c->devnonce_history = (unsigned)v;
+		break;
+	case 6:
+		c->workers = (unsigned)v;
+		break;
+	case 7:
+		c->dns_timeout_ms = (unsigned)v;
+		break;
+	default:
+		c->lifetime = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int
+set_store(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+
+	return copy(c->store_uri, sizeof(c->store_uri), l->argv[0], why, n);
+}
+
+static int
+add_joineui(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	const char *slash = strchr(l->argv[0], '/'), *errstr;
+	char eui[32];
+	unsigned long long bits = 64;
+	uint64_t prefix;
+	size_t len = slash ? (size_t)(slash - l->argv[0]) : strlen(l->argv[0]);
+
+	if (len >= sizeof(eui))
+		return fail(why, n, "'%s' is not an EUI-64", l->argv[0]);
+	memcpy(eui, l->argv[0], len);
+	eui[len] = '\0';
+	if (lw_eui64_parse(eui, &prefix) != LW_OK)
+		return fail(why, n, "'%s' is not an EUI-64", eui);
+	if (slash != NULL) {
+		bits = strnum_parse(slash + 1, 1, 64, &errstr);
+		if (errstr != NULL)
+			return fail(why, n, "prefix length '%s' is not 1..64",
+			    slash + 1);
+	}
+	if (bits < 64 && (prefix & (UINT64_MAX >> bits)) != 0)
+		return fail(
+		    why, n, "'%s' has bits set after its prefix", l->argv[0]);
+	if (c->njoineui == JS_MAX_JOINEUI)
+		return fail(why, n, "%s", "too many joineui ranges");
+	c->joineui[c->njoineui].prefix = prefix;
+	c->joineui[c->njoineui++].bits = (int)bits;
+	return 0;
+}
+
+static int
+add_list(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+
+	if (strcmp(l->name, "trust-anchor") == 0) {
+		if (c->nta == JS_MAX_LIST)
+			return fail(why, n, "%s", "too many trust anchors");
+		if (readable(l->argv[0], why, n) != 0)
+			return -1;
+		return copy(c->ta[c->nta++], PATH_MAX, l->argv[0], why, n);
+	}
+	if (strcmp(l->name, "forward") == 0) {
+		if (c->nforward == JS_MAX_LIST)
+			return fail(why, n, "%s", "too many forwarders");
+		return copy(c->forward[c->nforward++], sizeof(c->forward[0]),
+		    l->argv[0], why, n);
+	}
+	if (c->nsuffix == JS_MAX_LIST)
+		return fail(why, n, "%s", "too many client suffixes");
+	if (dance_clientname_check(l->argv[0], strlen(l->argv[0])) != DANCE_OK)
+		return fail(why, n, "'%s' is not a DNS name", l->argv[0]);
+	return copy(c->suffix[c->nsuffix++], JS_NAME_MAX, l->argv[0], why, n);
+}
+
+static int
+add_netid(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	struct js_netid_auth *a;
+	const char *err;
+	uint8_t b[3];
+
+	if (bytes_from_hex_exact(l->argv[0], b, 3, &err) != 0)
+		return fail(
+		    why, n, "NetID '%s' is not 6 hex digits", l->argv[0]);
+	if (c->nnetid == JS_MAX_NETID)
+		return fail(why, n, "%s", "too many netid lines");
+	a = &c->netid[c->nnetid];
+	a->net_id = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
+	if (js_conf_netid(c, a->net_id) != NULL)
+		return fail(why, n, "NetID %s is given twice", l->argv[0]);
+	for (int i = 1; i < l->argc; i++) {
+		if (dance_clientname_check(l->argv[i], strlen(l->argv[i])) !=
+		    DANCE_OK)
+			return fail(why, n, "client name '%s' is not valid",
+			    l->argv[i]);
+		if (copy(a->clients[a->nclients++], JS_NAME_MAX, l->argv[i],
+			why, n) != 0)
+			return -1;
+	}
+	c->nnetid++;
+	return 0;
+}
+
+static int
+add_kek(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	static const size_t sizes[] = {16, 24, 32};
+	struct js_conf *c = t;
+	struct js_kek *k;
+
+	if (c->nkek == JS_MAX_KEK)
+		return fail(why, n, "%s", "too many KEKs");
+	if (l->argv[0][0] == '\0' || js_conf_kek(c, l->argv[0]) != NULL)
+		return fail(
+		    why, n, "label '%s' is empty or given twice", l->argv[0]);
+	k = &c->kek[c->nkek];
+	if (copy(k->label, sizeof(k->label), l->argv[0], why, n) != 0)
+		return -1;
+	if (keyfile_read(l->argv[1], sizes, 3, k->key, sizeof(k->key), &k->len,
+		why, n) != 0)
+		return -1;
+	c->nkek++;
+	return 0;
+}
+
+static const struct cfg_directive js_table[] = {
+    {"listen", 2, 2, false, true, set_listen, "ADDRESS PORT"},
+    {"tls-cert", 1, 1, false, true, set_file, "FILE"},
+    {"tls-key", 1, 1, false, true, set_file, "FILE"},
+    {"handshake-timeout", 1, 1, false, false, set_number, "MILLISECONDS"},
+    {"idle-timeout", 1, 1, false, false, set_number, "SECONDS"},
+    {"request-timeout", 1, 1, false, false, set_number, "SECONDS"},
+    {"max-body", 1, 1, false, false, set_number, "BYTES"},
+    {"max-connections", 1, 1, false, false, set_number, "N"},
+    {"joineui", 1, 1, true, true, add_joineui, "EUI64[/BITS]"},
+    {"store", 1, 1, false, true, set_store, "URI"},
+    {"kek-file", 1, 1, false, true, set_file, "FILE"},
+    {"devnonce-history", 1, 1, false, false, set_number, "N"},
+    {"workers", 1, 1, false, false, set_number, "N"},
+    {"trust-anchor", 1, 1, true, false, add_list, "FILE"},
+    {"forward", 1, 1, true, false, add_list, "ADDRESS[@PORT]"},
+    {"dns-timeout", 1, 1, false, false, set_number, "MILLISECONDS"},
+    {"client-suffix", 1, 1, true, false, add_list, "NAME"},
+    {"netid", 2, 1 + JS_MAX_CLIENTS, true, false, add_netid,
+	"NETID CLIENTNAME..."},
+    {"kek", 2, 2, true, false, add_kek, "LABEL FILE"},
+    {"lifetime", 1, 1, false, false, set_number, "SECONDS"},
+    {"metrics", 2, 2, false, false, set_metrics, "ADDRESS PORT"},
+    {"pidfile", 1, 1, false, false, set_file, "FILE"},
+    {NULL, 0, 0, false, false, NULL, NULL},
+};
+
+int
+js_conf_load(
+    const char *path, struct js_conf *c, js_conf_report_fn *report, void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	if (strlen(path) >= sizeof(c->path))
+		return -1;
+	memcpy(c->path, path, strlen(path) + 1);
+	c->handshake_timeout_ms = 10000;
+	c->idle_timeout_s = 60;
+	c->request_timeout_s = 10;
+	c->max_body = 65536;
+	c->max_connections = 1024;
+	c->workers = 2;
+	c->dns_timeout_ms = 3000;
+	return cfg_read_file(path, js_table, c, report, arg);
+}
+
+const struct js_netid_auth *
+js_conf_netid(const struct js_conf *c, uint32_t net_id)
+{
+	for (int i = 0; i < c->nnetid; i++)
+		if (c->netid[i].net_id == net_id)
+			return &c->netid[i];
+	return NULL;
+}
+
+bool
+js_conf_client_may_speak_for(
+    const struct js_conf *c, const char *client, uint32_t net_id)
+{
+	const struct js_netid_auth *a = js_conf_netid(c, net_id);
+
+	for (int i = 0; a != NULL && i < a->nclients; i++)
+		if (strcasecmp(a->clients[i], client) == 0)
+			return true;
+	return false;
+}
+
+bool
+js_conf_serves_joineui(const struct js_conf *c, uint64_t join_eui)
+{
+	for (int i = 0; i < c->njoineui; i++) {
+		uint64_t mask = c->joineui[i].bits == 64
+		    ? UINT64_MAX
+		    : ~(UINT64_MAX >> c->joineui[i].bits);
+
+		if ((join_eui & mask) == c->joineui[i].prefix)
+			return true;
+	}
+	return false;
+}
+
+const struct js_kek *
+js_conf_kek(const struct js_conf *c, const char *label)
+{
+	for (int i = 0; i < c->nkek; i++)
+		if (strcmp(c->kek[i].label, label) == 0)
+			return &c->kek[i];
+	return NULL;
+}
+
+void
+js_conf_wipe(struct js_conf *c)
+{
+	OPENSSL_cleanse(c->kek, sizeof(c->kek));
+}
+
+struct js_conf_ref *
+js_conf_hold(struct js_server *srv)
+{
+	srv->cur->refs++;
+	return srv->cur;
+}
+
+void
+js_conf_release(struct js_conf_ref *ref)
+{
+	if (ref == NULL || --ref->refs > 0)
+		return;
+	js_conf_wipe(&ref->conf);
+	free(ref);
+}

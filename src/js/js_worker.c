@@ -1,0 +1,189 @@
+/*
+ * js_worker.c - worker threads for the store; see js_worker.h.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "js_worker.h"
+
+struct js_workers {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct js_job *queue, **queue_tail; /* to run */
+	struct js_job *done;                /* run, completion pending */
+	unsigned pending;
+	int stopping;
+	struct event *done_ev; /* activated by workers, runs completions */
+	unsigned n;            /* threads started */
+	unsigned nstores;
+	pthread_t *threads;
+	struct store **stores;
+};
+
+struct worker_arg {
+	struct js_workers *w;
+	struct store *st;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct js_workers *w = wa->w;
+	struct store *st = wa->st;
+	struct js_job *job;
+
+	free(wa);
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->queue == NULL && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->queue == NULL)
+			break;
+		job = w->queue;
+		w->queue = job->next;
+		if (w->queue == NULL)
+			w->queue_tail = &w->queue;
+		pthread_mutex_unlock(&w->mu);
+		job->run(job, st);
+		pthread_mutex_lock(&w->mu);
+		job->next = w->done;
+		w->done = job;
+		/* Safe from any thread: the base was made thread-aware. */
+		event_active(w->done_ev, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* on_done - on the event thread: run the completions, oldest first */
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct js_workers *w = arg;
+	struct js_job *list, *rev = NULL, *next;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->mu);
+	list = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->mu);
+	for (; list != NULL; list = next) {
+		next = list->next;
+		list->next = rev;
+		rev = list;
+	}
+	for (; rev != NULL; rev = next) {
+		next = rev->next;
+		pthread_mutex_lock(&w->mu);
+		w->pending--;
+		pthread_mutex_unlock(&w->mu);
+		rev->done(rev);
+	}
+}
+
+struct js_workers *
+js_workers_new(struct event_base *base, unsigned n, const struct store_opts *o,
+    char *why, size_t whylen)
+{
+	struct js_workers *w = calloc(1, sizeof(*w));
+	struct worker_arg *wa;
+	unsigned i;
+
+	if (w == NULL ||
+	    (w->threads = calloc(n, sizeof(*w->threads))) == NULL ||
+	    (w->stores = calloc(n, sizeof(*w->stores))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->queue_tail = &w->queue;
+	if ((w->done_ev = event_new(base, -1, 0, on_done, w)) == NULL) {
+		snprintf(why, whylen, "event_new failed");
+		goto fail;
+	}
+	/* Every connection first, so that a bad store fails the start-up. */
+	for (i = 0; i < n; i++, w->nstores++)
+		if (store_open(o, &w->stores[i], why, whylen) != STORE_OK)
+			goto fail;
+	for (i = 0; i < n; i++) {
+		if ((wa = malloc(sizeof(*wa))) == NULL)
+			goto fail_threads;
+		wa->w = w;
+		wa->st = w->stores[i];
+		if (pthread_create(&w->threads[i], NULL, worker_main, wa) !=
+		    0) {
+			free(wa);
+			goto fail_threads;
+		}
+		w->n++;
+	}
+	return w;
+fail_threads:
+	snprintf(why, whylen, "cannot start worker threads");
+	js_workers_free(w);
+	return NULL;
+fail:
+	if (w != NULL && w->stores != NULL)
+		for (i = 0; i < w->nstores; i++)
+			store_close(w->stores[i]);
+	if (w != NULL) {
+		if (w->done_ev != NULL)
+			event_free(w->done_ev);
+		free(w->threads);
+		free(w->stores);
+	}
+	free(w);
+	return NULL;
+}
+
+void
+js_workers_submit(struct js_workers *w, struct js_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	*w->queue_tail = job;
+	w->queue_tail = &job->next;
+	w->pending++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+unsigned
+js_workers_pending(struct js_workers *w)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->pending;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void
+js_workers_free(struct js_workers *w)
+{
+	unsigned i;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < w->n; i++)
+		pthread_join(w->threads[i], NULL);
+	for (i = 0; i < w->nstores; i++)
+		store_close(w->stores[i]);
+	event_free(w->done_ev);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->threads);
+	free(w->stores);
+	free(w);
+}

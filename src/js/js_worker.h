@@ -1,0 +1,48 @@
+/*
+ * js_worker.h - the store on worker threads.  The event thread never
+ * waits for the database: a job runs on a worker with that worker's own
+ * store connection, then its completion runs back on the event thread.
+ */
+#ifndef SRC_JS_JS_WORKER_H
+#define SRC_JS_JS_WORKER_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+struct event_base;
+struct js_workers;
+
+struct js_job {
+	/* On a worker thread: only the job's own data and st. */
+	void (*run)(struct js_job *job, struct store *st);
+	/* On the event thread, once run has returned. */
+	void (*done)(struct js_job *job);
+	struct js_job *next; /* private */
+};
+
+/**
+ * Open n store connections and start n threads.
+ * @param base: borrowed; completions run on it.  evthread_use_pthreads()
+ *	must have been called before it was made.
+ * @param o: borrowed for the call.
+ * @return a pool (js_workers_free), or NULL with the reason in why.
+ */
+struct js_workers *js_workers_new(struct event_base *base, unsigned n,
+    const struct store_opts *o, char *why, size_t whylen);
+
+/**
+ * Queue a job.  job is borrowed until its done callback has run.
+ */
+void js_workers_submit(struct js_workers *w, struct js_job *job);
+
+/** Jobs queued or running. */
+unsigned js_workers_pending(struct js_workers *w);
+
+/**
+ * Finish the queued jobs, stop the threads, close the stores.  Completions
+ * of jobs still queued are not called.  w may be NULL.
+ */
+void js_workers_free(struct js_workers *w);
+
+#endif /* SRC_JS_JS_WORKER_H */

@@ -1,0 +1,917 @@
+/*
+ * test_store.c - the Join Server's store (store/store.h) against one
+ * backend: the URI in LORADANE_TEST_STORE_URI if set (PostgreSQL runs use
+ * it), else a new SQLite file in a temporary directory.  Every test uses
+ * DevEUIs unique to the run and removes the devices it made, so a shared
+ * database is left as it was found.
+ *
+ * Covered: add/get/replace/list/remove/import, field checks, the KEK
+ * (wrong, group-readable, malformed), the DevNonce rule of each MAC
+ * version, JoinNonce from 1 to exhaustion, the join callback, sessions,
+ * four threads joining one device, and state across a reopen.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/rand.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+static char dir[64] = "/tmp/loradane-store.XXXXXX";
+static char uri[512], kek[128], kek2[128];
+static uint64_t run_id; /* 40 random bits: this run's DevEUIs */
+
+/* eui - a DevEUI of this run; top picks the high byte (list order) */
+static uint64_t
+eui(uint8_t top, uint16_t idx)
+{
+	return (uint64_t)top << 56 | run_id << 16 | idx;
+}
+
+/* write_file - a small file of the given mode */
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* random_kek - a fresh 64-hex-digit KEK file, mode 0600 */
+static void
+random_kek(const char *path)
+{
+	uint8_t k[32];
+	char hex[70];
+	int i;
+
+	assert_int_equal(RAND_bytes(k, sizeof(k)), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	hex[64] = '\n';
+	hex[65] = '\0';
+	write_file(path, hex, 0600);
+}
+
+static int
+setup(void **state)
+{
+	const char *env = getenv("LORADANE_TEST_STORE_URI");
+	uint8_t r[5];
+
+	(void)state;
+	if (mkdtemp(dir) == NULL || RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	run_id = (uint64_t)r[0] << 32 | (uint64_t)r[1] << 24 | r[2] << 16 |
+	    r[3] << 8 | r[4];
+	snprintf(kek, sizeof(kek), "%s/kek", dir);
+	snprintf(kek2, sizeof(kek2), "%s/kek2", dir);
+	random_kek(kek);
+	random_kek(kek2);
+	if (env != NULL && *env != '\0')
+		snprintf(uri, sizeof(uri), "%s", env);
+	else
+		snprintf(uri, sizeof(uri), "sqlite:%s/store.db", dir);
+	return 0;
+}
+
+/* teardown - empty and remove the temporary directory (it is flat) */
+static int
+teardown(void **state)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	(void)state;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	return rmdir(dir);
+}
+
+/* open_with - open the test store with a KEK and a DevNonce history */
+static struct store *
+open_with(const char *kekfile, unsigned history)
+{
+	struct store_opts o = {uri, kekfile, history};
+	struct store *st = NULL;
+	char why[512];
+	int rc = store_open(&o, &st, why, sizeof(why));
+
+	if (rc != STORE_OK)
+		print_error("store_open: %s\n", why);
+	assert_int_equal(rc, STORE_OK);
+	return st;
+}
+
+/* device - a test device; its keys derive from its DevEUI */
+static void
+device(struct store_device *d, uint64_t dev_eui, const char *version)
+{
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	d->dev_eui = dev_eui;
+	d->join_eui = 0x70b3d57ed0000000ull;
+	snprintf(d->mac_version, sizeof(d->mac_version), "%s", version);
+	for (i = 0; i < 16; i++) {
+		d->app_key[i] = (uint8_t)(dev_eui >> (i % 8 * 8)) ^ (uint8_t)i;
+		d->nwk_key[i] = (uint8_t)(0xa0 + i);
+	}
+	d->has_nwk_key = strcmp(version, "1.1") == 0;
+	d->home_net_id = 0x000013;
+	snprintf(d->as_id, sizeof(d->as_id), "_as-client.as.opb.test");
+}
+
+/* add - add a device, asserting success */
+static void
+add(struct store *st, uint64_t dev_eui, const char *version)
+{
+	struct store_device d;
+	char why[512];
+
+	device(&d, dev_eui, version);
+	assert_int_equal(
+	    store_device_add(st, &d, false, why, sizeof(why)), STORE_OK);
+}
+
+/* rm - remove a device the test made (it may already be gone) */
+static void
+rm(struct store *st, uint64_t dev_eui)
+{
+	char why[512];
+	int rc = store_device_remove(st, dev_eui, why, sizeof(why));
+
+	assert_true(rc == STORE_OK || rc == STORE_ERR_NOTFOUND);
+}
+
+struct jarg {
+	int ret;               /* what the callback returns */
+	uint32_t join_nonce;   /* seen */
+	uint8_t app_key[16];   /* seen: the decrypted AppKey */
+	char id[STORE_ID_MAX]; /* session id written */
+	uint8_t app_s_key[16]; /* AppSKey written */
+};
+
+/* on_join - store a session whose AppSKey is made from the JoinNonce */
+static int
+on_join(void *arg, const struct store_device *dev, uint32_t join_nonce,
+    struct store_session *s)
+{
+	struct jarg *j = arg;
+	int i;
+
+	j->join_nonce = join_nonce;
+	memcpy(j->app_key, dev->app_key, 16);
+	snprintf(s->session_key_id, sizeof(s->session_key_id), "%016llx-%u",
+	    (unsigned long long)dev->dev_eui, join_nonce);
+	for (i = 0; i < 16; i++)
+		s->app_s_key[i] = (uint8_t)(join_nonce * 7 + (unsigned)i);
+	memcpy(j->id, s->session_key_id, sizeof(j->id));
+	memcpy(j->app_s_key, s->app_s_key, 16);
+	return j->ret;
+}
+
+/* join - one join; returns the store's answer, j filled by on_join */
+static int
+join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce, struct jarg *j)
+{
+	char why[512];
+
+	memset(j, 0, sizeof(*j));
+	return store_join(st, dev_eui, dev_nonce, on_join, j, why, sizeof(why));
+}
+
+/* state - assert a device's nonce state */
+static void
+state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
+    uint32_t joins)
+{
+	struct store_device d;
+	char why[512];
+
+	assert_int_equal(
+	    store_device_get(st, dev_eui, &d, why, sizeof(why)), STORE_OK);
+	assert_int_equal(d.last_join_nonce, ljn);
+	assert_int_equal(d.last_dev_nonce, ldn);
+	assert_int_equal(d.joins, joins);
+}
+
+static void
+test_open_refusals(void **state_)
+{
+	struct store_opts o = {uri, kek, 0};
+	struct store *st;
+	char why[512], path[128];
+
+	(void)state_;
+	o.uri = "mysql://db/js";
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_ARG);
+	assert_null(st);
+	o.uri = uri;
+	snprintf(path, sizeof(path), "%s/kek-group", dir);
+	write_file(path,
+	    "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff\n",
+	    0640);
+	o.kek_file = path;
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "640"));
+	snprintf(path, sizeof(path), "%s/kek-short", dir);
+	write_file(path,
+	    "00112233445566778899aabbccddeeff00112233445566778899"
+	    "aabbccddeef\n",
+	    0600);
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
+	assert_non_null(strstr(why, path));
+	write_file(path, "not a key at all\n", 0600);
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
+	o.kek_file = "/nonexistent/kek";
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
+}
+
+static void
+test_add_get(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d, in;
+	char why[512];
+
+	(void)state_;
+	device(&in, eui(0x10, 1), "1.1");
+	assert_int_equal(
+	    store_device_add(st, &in, false, why, sizeof(why)), STORE_OK);
+	assert_int_equal(
+	    store_device_get(st, in.dev_eui, &d, why, sizeof(why)), STORE_OK);
+	assert_memory_equal(d.app_key, in.app_key, 16);
+	assert_memory_equal(d.nwk_key, in.nwk_key, 16);
+	assert_true(d.has_nwk_key);
+	assert_string_equal(d.mac_version, "1.1");
+	assert_string_equal(d.as_id, in.as_id);
+	assert_true(d.join_eui == in.join_eui && d.home_net_id == 0x13);
+	state(st, in.dev_eui, 0, -1, 0);
+	assert_int_equal(store_device_add(st, &in, false, why, sizeof(why)),
+	    STORE_ERR_EXISTS);
+	assert_non_null(strstr(why, "exists"));
+	assert_int_equal(
+	    store_device_get(st, eui(0x10, 2), &d, why, sizeof(why)),
+	    STORE_ERR_NOTFOUND);
+	rm(st, in.dev_eui);
+	store_close(st);
+}
+
+/* refused - add must fail with STORE_ERR_ARG naming field */
+static void
+refused(struct store *st, const struct store_device *d, const char *field)
+{
+	char why[512];
+
+	assert_int_equal(
+	    store_device_add(st, d, false, why, sizeof(why)), STORE_ERR_ARG);
+	if (strstr(why, field) == NULL)
+		fail_msg("'%s' does not name %s", why, field);
+}
+
+static void
+test_field_checks(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d;
+	char why[512];
+
+	(void)state_;
+	device(&d, eui(0x11, 1), "1.2");
+	refused(st, &d, "mac_version");
+	device(&d, eui(0x11, 1), "1.1");
+	d.has_nwk_key = false;
+	refused(st, &d, "nwk_key");
+	device(&d, eui(0x11, 1), "1.0.2");
+	d.home_net_id = 0x1000000;
+	refused(st, &d, "home_net_id");
+	device(&d, eui(0x11, 1), "1.0.2");
+	snprintf(d.as_id, sizeof(d.as_id), "as id");
+	refused(st, &d, "as_id");
+	device(&d, eui(0x11, 1), "1.0.2");
+	memset(d.ns_kek_label, 'x', sizeof(d.ns_kek_label));
+	refused(st, &d, "ns_kek_label");
+	device(&d, eui(0x11, 1), "1.0.2");
+	snprintf(d.as_kek_label, sizeof(d.as_kek_label), "a\tb");
+	refused(st, &d, "as_kek_label");
+	assert_int_equal(store_device_get(st, d.dev_eui, &d, why, sizeof(why)),
+	    STORE_ERR_NOTFOUND);
+	store_close(st);
+}
+
+static void
+test_replace_keeps_state(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d;
+	struct jarg j;
+	char why[512];
+
+	(void)state_;
+	add(st, eui(0x12, 1), "1.0.2");
+	assert_int_equal(join(st, eui(0x12, 1), 7, &j), STORE_OK);
+	device(&d, eui(0x12, 1), "1.0.2");
+	snprintf(d.as_id, sizeof(d.as_id), "as2.example");
+	d.app_key[0] ^= 0xff;
+	assert_int_equal(
+	    store_device_add(st, &d, true, why, sizeof(why)), STORE_OK);
+	state(st, d.dev_eui, 1, 7, 1);
+	assert_int_equal(join(st, d.dev_eui, 7, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, d.dev_eui, 8, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 2);
+	assert_memory_equal(j.app_key, d.app_key, 16);
+	rm(st, d.dev_eui);
+	store_close(st);
+}
+
+struct seen {
+	uint64_t last;
+	int n, ours;
+	uint64_t order[8];
+};
+
+static int
+on_list(void *arg, const struct store_device *d)
+{
+	struct seen *s = arg;
+
+	if (s->n++ > 0 && d->dev_eui <= s->last)
+		return 99; /* out of order: stop, the test fails */
+	s->last = d->dev_eui;
+	if (((d->dev_eui >> 16) & 0xffffffffffull) == run_id && s->ours < 8)
+		s->order[s->ours++] = d->dev_eui;
+	return 0;
+}
+
+static int
+stop_at_first(void *arg, const struct store_device *d)
+{
+	(void)arg;
+	(void)d;
+	return 42;
+}
+
+static void
+test_list_order(void **state_)
+{
+	static const uint8_t tops[] = {0xff, 0x00, 0x80, 0x7f, 0x01};
+	static const uint8_t sorted[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+	struct store *st = open_with(kek, 0);
+	struct seen s;
+	char why[512];
+	size_t i;
+
+	(void)state_;
+	for (i = 0; i < sizeof(tops); i++)
+		add(st, eui(tops[i], 2), "1.0.3");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    store_device_list(st, on_list, &s, why, sizeof(why)), STORE_OK);
+	assert_int_equal(s.ours, 5);
+	for (i = 0; i < sizeof(sorted); i++)
+		assert_true(s.order[i] == eui(sorted[i], 2));
+	assert_int_equal(
+	    store_device_list(st, stop_at_first, NULL, why, sizeof(why)), 42);
+	for (i = 0; i < sizeof(tops); i++)
+		rm(st, eui(tops[i], 2));
+	store_close(st);
+}
+
+static void
+test_remove_cascades(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_session s;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x13, 1);
+
+	(void)state_;
+	add(st, e, "1.0.2");
+	assert_int_equal(join(st, e, 5, &j), STORE_OK);
+	assert_int_equal(
+	    store_device_remove(st, e, why, sizeof(why)), STORE_OK);
+	assert_int_equal(store_session_get(st, j.id, &s, why, sizeof(why)),
+	    STORE_ERR_NOTFOUND);
+	assert_int_equal(
+	    store_device_remove(st, e, why, sizeof(why)), STORE_ERR_NOTFOUND);
+	add(st, e, "1.0.2"); /* no history, no counter left over */
+	assert_int_equal(join(st, e, 5, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	rm(st, e);
+	store_close(st);
+}
+
+static void
+test_import_all_or_nothing(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d[3], got;
+	char why[512];
+	int i;
+
+	(void)state_;
+	for (i = 0; i < 3; i++)
+		device(&d[i], eui(0x14, (uint16_t)i), "1.0.2");
+	snprintf(d[2].mac_version, sizeof(d[2].mac_version), "9");
+	assert_int_equal(store_device_import(st, d, 3, false, why, sizeof(why)),
+	    STORE_ERR_ARG);
+	assert_non_null(strstr(why, "device 3"));
+	assert_non_null(strstr(why, "mac_version"));
+	/* The third exists already: refused inside the transaction. */
+	device(&d[2], eui(0x14, 2), "1.0.2");
+	add(st, d[2].dev_eui, "1.0.2");
+	assert_int_equal(store_device_import(st, d, 3, false, why, sizeof(why)),
+	    STORE_ERR_EXISTS);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		    store_device_get(st, d[i].dev_eui, &got, why, sizeof(why)),
+		    STORE_ERR_NOTFOUND);
+	assert_int_equal(
+	    store_device_import(st, d, 3, true, why, sizeof(why)), STORE_OK);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+		    store_device_get(st, d[i].dev_eui, &got, why, sizeof(why)),
+		    STORE_OK);
+		rm(st, d[i].dev_eui);
+	}
+	store_close(st);
+}
+
+static void
+test_wrong_kek(void **state_)
+{
+	struct store *st = open_with(kek, 0), *other = open_with(kek2, 0);
+	struct store_device d;
+	struct store_session s;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x15, 1);
+
+	(void)state_;
+	add(st, e, "1.0.4");
+	assert_int_equal(join(st, e, 1, &j), STORE_OK);
+	assert_int_equal(
+	    store_device_get(other, e, &d, why, sizeof(why)), STORE_ERR_KEK);
+	assert_non_null(strstr(why, "does not decrypt"));
+	assert_int_equal(join(other, e, 2, &j), STORE_ERR_KEK);
+	assert_int_equal(join(st, e, 2, &j), STORE_OK); /* 2 still unused */
+	assert_int_equal(store_session_get(other, j.id, &s, why, sizeof(why)),
+	    STORE_ERR_KEK);
+	state(st, e, 2, 2, 2);
+	rm(st, e);
+	store_close(other);
+	store_close(st);
+}
+
+static void
+test_devnonce_history(void **state_)
+{
+	struct store *st = open_with(kek, 3), *all = open_with(kek, 0);
+	struct jarg j;
+	uint64_t e = eui(0x16, 1), e2 = eui(0x16, 2);
+	uint16_t n;
+
+	(void)state_;
+	add(st, e, "1.0.2");
+	assert_int_equal(join(st, e, 10, &j), STORE_OK);
+	assert_int_equal(join(st, e, 10, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, e, 3, &j), STORE_OK); /* lower is fine */
+	assert_int_equal(join(st, e, 30, &j), STORE_OK);
+	assert_int_equal(join(st, e, 40, &j), STORE_OK); /* 10 forgotten */
+	assert_int_equal(join(st, e, 30, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, e, 3, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, e, 10, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 5);
+	/* History 0 remembers every value. */
+	add(all, e2, "1.0");
+	for (n = 1; n <= 20; n++)
+		assert_int_equal(join(all, e2, n, &j), STORE_OK);
+	assert_int_equal(join(all, e2, 1, &j), STORE_ERR_REPLAY);
+	rm(st, e);
+	rm(st, e2);
+	store_close(all);
+	store_close(st);
+}
+
+static void
+test_devnonce_counter(void **state_)
+{
+	static const char *const versions[] = {"1.0.4", "1.1"};
+	struct store *st = open_with(kek, 0);
+	struct jarg j;
+	int v;
+
+	(void)state_;
+	for (v = 0; v < 2; v++) {
+		uint64_t e = eui(0x17, (uint16_t)v);
+
+		add(st, e, versions[v]);
+		assert_int_equal(join(st, e, 0, &j), STORE_OK);
+		assert_int_equal(join(st, e, 0, &j), STORE_ERR_REPLAY);
+		assert_int_equal(join(st, e, 5, &j), STORE_OK);
+		assert_int_equal(join(st, e, 5, &j), STORE_ERR_REPLAY);
+		assert_int_equal(join(st, e, 3, &j), STORE_ERR_REPLAY);
+		assert_int_equal(join(st, e, 6, &j), STORE_OK);
+		assert_int_equal(join(st, e, 65535, &j), STORE_OK);
+		assert_int_equal(join(st, e, 65535, &j), STORE_ERR_REPLAY);
+		state(st, e, 4, 65535, 4);
+		rm(st, e);
+	}
+	store_close(st);
+}
+
+static void
+test_join_nonce_per_device(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct jarg j;
+	uint64_t a = eui(0x18, 1), b = eui(0x18, 2);
+	uint16_t n;
+
+	(void)state_;
+	add(st, a, "1.1");
+	add(st, b, "1.0.2");
+	for (n = 1; n <= 3; n++) {
+		assert_int_equal(join(st, a, n, &j), STORE_OK);
+		assert_int_equal(j.join_nonce, n);
+	}
+	assert_int_equal(join(st, b, 1, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	rm(st, a);
+	rm(st, b);
+	store_close(st);
+}
+
+/* dev_sql - a DevEUI as each backend's schema writes it in SQL */
+static const char *
+dev_sql(struct store *st, uint64_t e, char *buf, size_t len)
+{
+	if (strcmp(store_backend_name(st), "sqlite") == 0)
+		snprintf(buf, len, "'%016llx'", (unsigned long long)e);
+	else /* PostgreSQL keeps the 64-bit pattern in a BIGINT */
+		snprintf(buf, len, "%lld", (long long)(int64_t)e);
+	return buf;
+}
+
+/*
+ * raw_sql - change the database behind the store's back: the one way to
+ * reach states no API call makes (the library has no test-only path).
+ * Exactly one row must change.
+ */
+static void
+raw_sql(struct store *st, const char *sql)
+{
+	const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+	sqlite3 *db;
+	PGconn *pg;
+	PGresult *res;
+
+	if (strcmp(store_backend_name(st), "sqlite") != 0) {
+		pg = PQconnectdb(uri);
+		assert_int_equal(PQstatus(pg), CONNECTION_OK);
+		res = PQexec(pg, sql);
+		assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+		assert_string_equal(PQcmdTuples(res), "1");
+		PQclear(res);
+		PQfinish(pg);
+		return;
+	}
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+static void
+test_join_nonce_exhausted(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	char sql[160], x[40];
+	struct jarg j;
+	uint64_t e = eui(0x19, 1);
+
+	(void)state_;
+	add(st, e, "1.1");
+	snprintf(sql, sizeof(sql),
+	    "UPDATE devices SET last_join_nonce = 16777214 "
+	    "WHERE dev_eui = %s",
+	    dev_sql(st, e, x, sizeof(x)));
+	raw_sql(st, sql);
+	assert_int_equal(join(st, e, 1, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 0xffffff);
+	assert_int_equal(join(st, e, 2, &j), STORE_ERR_EXHAUSTED);
+	state(st, e, 0xffffff, 1, 1);
+	rm(st, e);
+	store_close(st);
+}
+
+static void
+test_sealed_rows_bound(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d;
+	char sql[256], why[512], xa[40], xb[40];
+	uint64_t a = eui(0x1e, 1), b = eui(0x1e, 2);
+
+	(void)state_;
+	add(st, a, "1.0.2");
+	add(st, b, "1.0.2");
+	/* A's sealed keys moved onto B: the DevEUI in the AAD refuses them */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE devices SET keys = (SELECT keys FROM devices WHERE "
+	    "dev_eui = %s) WHERE dev_eui = %s",
+	    dev_sql(st, a, xa, sizeof(xa)), dev_sql(st, b, xb, sizeof(xb)));
+	raw_sql(st, sql);
+	assert_int_equal(
+	    store_device_get(st, b, &d, why, sizeof(why)), STORE_ERR_KEK);
+	assert_non_null(strstr(why, "wrong KEK or altered record"));
+	assert_int_equal(
+	    store_device_get(st, a, &d, why, sizeof(why)), STORE_OK);
+	rm(st, a);
+	rm(st, b);
+	store_close(st);
+}
+
+static void
+test_callback_abort(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_device d;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x1a, 1), e2 = eui(0x1a, 2);
+
+	(void)state_;
+	add(st, e, "1.0.2");
+	add(st, e2, "1.1");
+	memset(&j, 0, sizeof(j));
+	j.ret = 1;
+	assert_int_equal(store_join(st, e, 9, on_join, &j, why, sizeof(why)),
+	    STORE_ERR_ABORTED);
+	assert_int_equal(store_join(st, e2, 9, on_join, &j, why, sizeof(why)),
+	    STORE_ERR_ABORTED);
+	state(st, e, 0, -1, 0);
+	state(st, e2, 0, -1, 0);
+	assert_int_equal(join(st, e, 9, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	assert_int_equal(join(st, e2, 9, &j), STORE_OK);
+	assert_int_equal(
+	    store_device_get(st, e2, &d, why, sizeof(why)), STORE_OK);
+	assert_int_equal(d.joins, 1);
+	rm(st, e);
+	rm(st, e2);
+	store_close(st);
+}
+
+static int
+no_session_id(void *arg, const struct store_device *dev, uint32_t jn,
+    struct store_session *s)
+{
+	(void)arg;
+	(void)dev;
+	(void)jn;
+	(void)s;
+	return 0;
+}
+
+static void
+test_session_get(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_session s;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x1b, 1);
+
+	(void)state_;
+	add(st, e, "1.0.3");
+	assert_int_equal(
+	    store_join(st, e, 4, no_session_id, NULL, why, sizeof(why)),
+	    STORE_ERR_ARG);
+	assert_non_null(strstr(why, "session_key_id"));
+	state(st, e, 0, -1, 0);
+	assert_int_equal(join(st, e, 4, &j), STORE_OK);
+	assert_int_equal(
+	    store_session_get(st, j.id, &s, why, sizeof(why)), STORE_OK);
+	assert_memory_equal(s.app_s_key, j.app_s_key, 16);
+	assert_string_equal(s.session_key_id, j.id);
+	assert_true(s.dev_eui == e);
+	assert_int_equal(s.join_nonce, 1);
+	assert_string_equal(s.as_id, "_as-client.as.opb.test");
+	assert_true(s.created > 1700000000);
+	assert_int_equal(
+	    store_session_get(st, "no-such-session", &s, why, sizeof(why)),
+	    STORE_ERR_NOTFOUND);
+	rm(st, e);
+	store_close(st);
+}
+
+#define NTHREADS 4
+#define ROUNDS 40
+
+struct worker {
+	pthread_t tid;
+	struct store *st;
+	uint64_t dev_eui;
+	int t, phase;
+	atomic_uint *src;
+	int n, rc[ROUNDS];
+	uint16_t nonce[ROUNDS];
+	uint32_t jn[ROUNDS];
+	char why[256]; /* the first unexpected error */
+};
+
+static int
+on_join_quiet(void *arg, const struct store_device *dev, uint32_t jn,
+    struct store_session *s)
+{
+	*(uint32_t *)arg = jn;
+	snprintf(s->session_key_id, sizeof(s->session_key_id), "%016llx-%u",
+	    (unsigned long long)dev->dev_eui, jn);
+	memset(s->app_s_key, (int)(jn & 0xff), 16);
+	return 0;
+}
+
+/* worker_run - phase 0: DevNonces from a shared counter, each handed
+ * out twice (1.1); phase 1: values of its own, and 8 shared by all
+ * (1.0.2).  No cmocka assertion here: the main thread checks. */
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	char why[256];
+	int i;
+
+	for (i = 0; i < ROUNDS; i++, w->n++) {
+		if (w->phase == 0)
+			w->nonce[i] =
+			    (uint16_t)(atomic_fetch_add(w->src, 1) / 2);
+		else if (i % 2 == 0)
+			w->nonce[i] = (uint16_t)(1000 * (w->t + 1) + i);
+		else
+			w->nonce[i] = (uint16_t)(50000 + i / 2 % 8);
+		w->jn[i] = 0;
+		w->rc[i] = store_join(w->st, w->dev_eui, w->nonce[i],
+		    on_join_quiet, &w->jn[i], why, sizeof(why));
+		if (w->rc[i] != STORE_OK && w->rc[i] != STORE_ERR_REPLAY &&
+		    w->why[0] == '\0')
+			snprintf(w->why, sizeof(w->why), "%s", why);
+	}
+	return NULL;
+}
+
+/* check_joins - distinct JoinNonces 1..ok, each DevNonce at most once */
+static void
+check_joins(struct worker *w, int phase)
+{
+	static uint8_t wins[65536];
+	uint32_t byjn[NTHREADS * ROUNDS + 1] = {0};
+	int t, i, ok = 0, replay = 0, mine = 0;
+
+	memset(wins, 0, sizeof(wins));
+	for (t = 0; t < NTHREADS; t++) {
+		if (w[t].why[0] != '\0')
+			fail_msg("thread %d: %s", t, w[t].why);
+		for (i = 0; i < w[t].n; i++) {
+			if (w[t].rc[i] == STORE_ERR_REPLAY) {
+				replay++;
+				continue;
+			}
+			assert_int_equal(w[t].rc[i], STORE_OK);
+			ok++;
+			assert_in_range(w[t].jn[i], 1, NTHREADS * ROUNDS);
+			assert_int_equal(byjn[w[t].jn[i]], 0);
+			byjn[w[t].jn[i]] = w[t].nonce[i] + 1u;
+			assert_int_equal(++wins[w[t].nonce[i]], 1);
+			mine += w[t].nonce[i] < 50000;
+		}
+	}
+	assert_int_equal(ok + replay, NTHREADS * ROUNDS);
+	for (i = 1; i <= ok; i++)
+		assert_int_not_equal(byjn[i], 0);
+	if (phase == 0)
+		for (i = 2; i <= ok; i++) /* a counter: DevNonce order */
+			assert_true(byjn[i] > byjn[i - 1]);
+	else {
+		assert_int_equal(mine, NTHREADS * ROUNDS / 2);
+		for (i = 0; i < 8; i++)
+			assert_int_equal(wins[50000 + i], 1);
+	}
+	/* The last DevNonce is the one of the highest JoinNonce. */
+	state(w[0].st, w[0].dev_eui, (uint32_t)ok, (int32_t)byjn[ok] - 1,
+	    (uint32_t)ok);
+}
+
+static void
+test_concurrent_joins(void **state_)
+{
+	static struct worker w[NTHREADS];
+	atomic_uint src;
+	int phase, t;
+
+	(void)state_;
+	for (phase = 0; phase < 2; phase++) {
+		uint64_t e = eui(0x1d, (uint16_t)phase);
+
+		atomic_init(&src, 0);
+		memset(w, 0, sizeof(w));
+		for (t = 0; t < NTHREADS; t++) {
+			w[t].st = open_with(kek, 0);
+			w[t].dev_eui = e;
+			w[t].t = t;
+			w[t].phase = phase;
+			w[t].src = &src;
+		}
+		add(w[0].st, e, phase == 0 ? "1.1" : "1.0.2");
+		for (t = 0; t < NTHREADS; t++)
+			assert_int_equal(
+			    pthread_create(&w[t].tid, NULL, worker_run, &w[t]),
+			    0);
+		for (t = 0; t < NTHREADS; t++)
+			pthread_join(w[t].tid, NULL);
+		check_joins(w, phase);
+		rm(w[0].st, e);
+		for (t = 0; t < NTHREADS; t++)
+			store_close(w[t].st);
+	}
+}
+
+static void
+test_durable_across_reopen(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_session s;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x1c, 1);
+
+	(void)state_;
+	add(st, e, "1.0.2");
+	assert_int_equal(join(st, e, 100, &j), STORE_OK);
+	store_close(st);
+	st = open_with(kek, 0);
+	state(st, e, 1, 100, 1);
+	assert_int_equal(join(st, e, 100, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, e, 101, &j), STORE_OK);
+	assert_int_equal(
+	    store_session_get(st, j.id, &s, why, sizeof(why)), STORE_OK);
+	assert_int_equal(s.join_nonce, 2);
+	rm(st, e);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_open_refusals),
+	    cmocka_unit_test(test_add_get),
+	    cmocka_unit_test(test_field_checks),
+	    cmocka_unit_test(test_replace_keeps_state),
+	    cmocka_unit_test(test_list_order),
+	    cmocka_unit_test(test_remove_cascades),
+	    cmocka_unit_test(test_import_all_or_nothing),
+	    cmocka_unit_test(test_wrong_kek),
+	    cmocka_unit_test(test_devnonce_history),
+	    cmocka_unit_test(test_devnonce_counter),
+	    cmocka_unit_test(test_join_nonce_per_device),
+	    cmocka_unit_test(test_join_nonce_exhausted),
+	    cmocka_unit_test(test_sealed_rows_bound),
+	    cmocka_unit_test(test_callback_abort),
+	    cmocka_unit_test(test_session_get),
+	    cmocka_unit_test(test_concurrent_joins),
+	    cmocka_unit_test(test_durable_across_reopen),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
