@@ -4,6 +4,7 @@
  * structure in, so a reload with an error keeps the running one.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,58 +108,49 @@ set_file(void *t, const struct cfg_line *l, char *why, size_t n)
 	return copy(dst, PATH_MAX, l->argv[0], why, n);
 }
 
+/*
+ * The numeric directives: one row each, the field found by its offset and
+ * size, so that adding one is adding a row.
+ */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t),
+    "numeric fields are size_t or 32 bits");
+#define FIELD(f) offsetof(struct js_conf, f), sizeof(((struct js_conf *)0)->f)
+static const struct {
+	const char *name;
+	unsigned long long min, max;
+	size_t offset, size;
+} numbers[] = {
+    {"handshake-timeout", 100, 600000, FIELD(handshake_timeout_ms)},
+    {"idle-timeout", 1, 86400, FIELD(idle_timeout_s)},
+    {"request-timeout", 1, 3600, FIELD(request_timeout_s)},
+    {"max-body", 256, 1048576, FIELD(max_body)},
+    {"max-connections", 1, 1000000, FIELD(max_connections)},
+    {"devnonce-history", 0, 65536, FIELD(devnonce_history)},
+    {"workers", 1, 64, FIELD(workers)},
+    {"dns-timeout", 100, 60000, FIELD(dns_timeout_ms)},
+    {"lifetime", 0, UINT32_MAX, FIELD(lifetime)},
+};
+
 static int
 set_number(void *t, const struct cfg_line *l, char *why, size_t n)
 {
-	struct js_conf *c = t;
 	unsigned long long v;
-	static const struct {
-		const char *name;
-		unsigned long long min, max;
-	} limits[] = {
-	    {"handshake-timeout", 100, 600000},
-	    {"idle-timeout", 1, 86400},
-	    {"request-timeout", 1, 3600},
-	    {"max-body", 256, 1048576},
-	    {"max-connections", 1, 1000000},
-	    {"devnonce-history", 0, 65536},
-	    {"workers", 1, 64},
-	    {"dns-timeout", 100, 60000},
-	    {"lifetime", 0, UINT32_MAX},
-	};
+	unsigned char *field;
 	size_t i;
 
-	for (i = 0; strcmp(limits[i].name, l->name) != 0; i++)
+	for (i = 0; strcmp(numbers[i].name, l->name) != 0; i++)
 		;
-	if (number(l->argv[0], limits[i].min, limits[i].max, &v, why, n) != 0)
+	if (number(l->argv[0], numbers[i].min, numbers[i].max, &v, why, n) != 0)
 		return -1;
-	switch (i) {
-	case 0:
-		c->handshake_timeout_ms = (unsigned)v;
-		break;
-	case 1:
-		c->idle_timeout_s = (unsigned)v;
-		break;
-	case 2:
-		c->request_timeout_s = (unsigned)v;
-		break;
-	case 3:
-		c->max_body = (size_t)v;
-		break;
-	case 4:
-		c->max_connections = (unsigned)v;
-		break;
-	case 5:
-		c->devnonce_history = (unsigned)v;
-		break;
-	case 6:
-		c->workers = (unsigned)v;
-		break;
-	case 7:
-		c->dns_timeout_ms = (unsigned)v;
-		break;
-	default:
-		c->lifetime = (uint32_t)v;
+	field = (unsigned char *)t + numbers[i].offset;
+	if (numbers[i].size == sizeof(size_t)) {
+		size_t z = (size_t)v;
+
+		memcpy(field, &z, sizeof(z));
+	} else {
+		uint32_t u = (uint32_t)v; /* unsigned and uint32_t fields */
+
+		memcpy(field, &u, sizeof(u));
 	}
 	return 0;
 }

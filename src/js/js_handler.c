@@ -471,6 +471,9 @@ js_handle(struct js_server *srv, const char *peer, const char *body, size_t len,
 		r->job.run = run_homens;
 	else if (r->req.hdr.type == BI_APPSKEY_REQ)
 		r->job.run = run_appskey;
+	else if (r->req.hdr.type == BI_REJOIN_REQ)
+		refuse(r, BI_RC_OTHER,
+		    "RejoinReq is not supported by this Join Server yet");
 	else
 		refuse(r, BI_RC_OTHER, "%s is not served by a Join Server",
 		    bi_msg_type_name(r->req.hdr.type));

@@ -233,6 +233,27 @@ CONF
 	send "$W/r14" "${NS2_ID[@]}" -- "$W/n3"
 	check "$name: ... and the running configuration still serves" \
 	    bash -c "[[ '$(body 1 "$W/r14")' == *Success* ]]"
+	# A reload keeps open connections: request 2 waits on a FIFO while
+	# the daemon reloads, then goes out on the same connection.
+	sed -i '$d' "$W/js.conf"
+	jr "$W/n4" 0102030405060701 "$(phy 0102030405060701 $KA 780)" 15 1.0.2
+	jr "$W/n5" 0102030405060701 "$(phy 0102030405060701 $KA 781)" 15 1.0.2
+	mkfifo "$W/fifo"
+	hs=$(grep -c "authenticated as" "$W/js.err")
+	rl=$(grep -c "reloaded:" "$W/js.err")
+	send "$W/r15" "${NS_ID[@]}" -- "$W/n4" "$W/fifo" &
+	sp=$!
+	wait_for "$W/r15" "^HTTP 200" 10
+	kill -HUP "$jspid"
+	reloaded() { [ "$(grep -c "reloaded:" "$W/js.err")" -gt "$rl" ]; }
+	check "$name: reload while a connection is open" wait_until 10 reloaded
+	cat "$W/n5" >"$W/fifo"
+	wait "$sp"
+	check "$name: ... the open connection still serves after the reload" \
+	    bash -c "[[ '$(body 2 "$W/r15")' == *Success* ]]"
+	check "$name: ... without a new handshake" \
+	    test "$(grep -c "authenticated as" "$W/js.err")" -eq $((hs + 1))
+	echo "netid 00zz13 _ns-client.x.test" >>"$W/js.conf"
 	"$JS" -n -f "$W/js.conf" 2>"$W/n.err"
 	check "$name: -n reports the error with its line and fails" \
 	    bash -c "[ \$? -ne 0 ] 2>/dev/null; grep -q 'js.conf:[0-9]*: netid:' '$W/n.err'"
