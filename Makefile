@@ -36,6 +36,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
+JSLOAD_SRCS := $(sort $(wildcard bench/jsload/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -44,13 +45,18 @@ TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+# bench/jsload/*.c is one program, $(BUILD)/bench/jsload: its objects
+# cannot be in a directory of that name.
+JSLOAD_OBJS := $(JSLOAD_SRCS:bench/jsload/%.c=$(BUILD)/bench/jsload-objs/%.o)
 
 LIBLORADANE := $(BUILD)/libloradane.a
 CLI := $(BUILD)/loradane
 JS := $(BUILD)/loradane-js
+JSLOAD := $(BUILD)/bench/jsload
 
 .PHONY: all check deps lint clean bench format
-all: $(LIBLORADANE) $(CLI) $(JS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+all: $(LIBLORADANE) $(CLI) $(JS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) \
+	$(JSLOAD)
 
 deps:
 	@scripts/install-deps.sh
@@ -95,6 +101,13 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBLORADANE)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBLORADANE)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBLORADANE) $(LIBS)
+
+$(BUILD)/bench/jsload-objs/%.o: bench/jsload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(JSLOAD): $(JSLOAD_OBJS) $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $(JSLOAD_OBJS) $(LIBLORADANE) $(LIBS)
 
 # fuzz - libFuzzer targets: the frame codec, and "loradane decode"'s input
 # parsing.  clang only, so they are built from the sources they need,

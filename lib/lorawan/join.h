@@ -63,4 +63,26 @@ int lw_join_answer_make(struct lw_crypto *c, const struct lw_join_device *d,
     const struct lw_join_request *jr, const struct lw_join_answer_in *in,
     struct lw_join_answer *out);
 
+/**
+ * Decode a rejoin-request (LoRaWAN 1.1 only).  A type-1 request's MIC is
+ * checked with JSIntKey; types 0 and 2 are signed with SNwkSIntKey, which
+ * only the NS holds: the NS checked them before sending RejoinReq.
+ * @param rj: filled with the decoded fields.
+ * @return LW_OK, LW_ERR_MIC, LW_ERR_FIELD (not a rejoin-request, or the
+ *	device is not 1.1 with a NwkKey), or the decoder's error.
+ */
+int lw_rejoin_request_check(struct lw_crypto *c, const struct lw_join_device *d,
+    const uint8_t *req, size_t len, struct lw_rejoin_request *rj);
+
+/**
+ * Build the join-accept that answers a rejoin-request: 1.1 keys with
+ * RJcount in the DevNonce slot, the MIC with JSIntKey over JoinReqType =
+ * the rejoin type, encryption with JSEncKey (LW11 §6.2.3, §6.2.4.4).
+ * @param join_eui: the device's JoinEUI (types 0 and 2 do not carry it).
+ * @return as lw_join_answer_make().
+ */
+int lw_rejoin_answer_make(struct lw_crypto *c, const struct lw_join_device *d,
+    const struct lw_rejoin_request *rj, uint64_t join_eui,
+    const struct lw_join_answer_in *in, struct lw_join_answer *out);
+
 #endif /* LIB_LORAWAN_JOIN_H */

@@ -1,9 +1,9 @@
 /*
  * store.c - the common half of the Join Server's store: choosing a backend
  * from the URI, the key-encryption key, sealing keys at rest, checking
- * arguments, and the DevNonce and JoinNonce rules, written once here so
- * that SQLite and PostgreSQL cannot disagree about them.  A backend only
- * moves rows (store_int.h).
+ * arguments, and the DevNonce, RJcount1 and JoinNonce rules, written once
+ * here so that SQLite and PostgreSQL cannot disagree about them.  A
+ * backend only moves rows (store_int.h).
  *
  * Sealing is AES-256-GCM with a fresh random 96-bit nonce per record; the
  * additional data names the record ("loradane-keys-v1" | DevEUI, or
@@ -50,7 +50,7 @@ const char *
 store_strerror(int err)
 {
 	static const char *const text[] = {"success", "invalid argument",
-	    "not found", "already exists", "DevNonce already used",
+	    "not found", "already exists", "DevNonce or RJcount1 already used",
 	    "JoinNonce exhausted", "database error", "key-encryption key error",
 	    "out of memory", "join aborted by the caller"};
 
@@ -243,6 +243,7 @@ device_to_row(const struct store *st, const struct store_device *d,
 	memset(row, 0, sizeof(*row));
 	COPY_CONFIG(row, d);
 	row->last_dev_nonce = -1;
+	row->last_rj_count1 = -1;
 	memcpy(keys, d->app_key, 16);
 	if (d->has_nwk_key)
 		memcpy(keys + 16, d->nwk_key, 16);
@@ -276,6 +277,7 @@ row_to_device(const struct store *st, const struct store_device_row *row,
 		memcpy(d->nwk_key, keys + 16, 16);
 	d->last_join_nonce = row->last_join_nonce;
 	d->last_dev_nonce = row->last_dev_nonce;
+	d->last_rj_count1 = row->last_rj_count1;
 	d->joins = row->joins;
 	OPENSSL_cleanse(keys, sizeof(keys));
 	return STORE_OK;
@@ -530,10 +532,55 @@ devnonce_check(struct store *st, const struct store_device_row *row,
 	    st, row->dev_eui, dev_nonce, st->dev_nonce_history, why, n);
 }
 
-int
-store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+/* What a join or a rejoin checks and records besides the JoinNonce. */
+struct issue {
+	int rejoin_type; /* ISSUE_JOIN, or the rejoin's type: 0, 1, 2 */
+	uint16_t count;  /* the DevNonce, or the RJcount */
+};
+#define ISSUE_JOIN (-1)
+
+/* issue_check - a join's DevNonce rule, or a rejoin's: a 1.1 device and,
+ * for type 1, RJcount1 above the last (see store_rejoin for 0 and 2) */
+static int
+issue_check(struct store *st, const struct store_device_row *row,
+    const struct issue *is, char *why, size_t n)
+{
+	if (is->rejoin_type == ISSUE_JOIN)
+		return devnonce_check(st, row, is->count, why, n);
+	if (strcmp(row->mac_version, "1.1") != 0)
+		return fail(STORE_ERR_ARG, why, n,
+		    "DevEUI %016llx: rejoin-request from a MAC %s device "
+		    "(LoRaWAN 1.1 only)",
+		    (unsigned long long)row->dev_eui, row->mac_version);
+	if (is->rejoin_type == 1 && (int32_t)is->count <= row->last_rj_count1)
+		return fail(STORE_ERR_REPLAY, why, n,
+		    "RJcount1 %u: not above the last one, %d", is->count,
+		    (int)row->last_rj_count1);
+	return STORE_OK;
+}
+
+/* issue_record - the row's state once the join or rejoin is accepted */
+static void
+issue_record(
+    struct store_device_row *row, const struct issue *is, uint32_t join_nonce)
+{
+	row->last_join_nonce = join_nonce;
+	row->joins++;
+	if (is->rejoin_type == ISSUE_JOIN)
+		row->last_dev_nonce = is->count;
+	else if (is->rejoin_type == 1)
+		row->last_rj_count1 = is->count;
+}
+
+/*
+ * issue - a join or a rejoin in one transaction: lock the device, its
+ * rule, the next JoinNonce, the callback's session, the new state.
+ */
+static int
+issue(struct store *st, uint64_t dev_eui, const struct issue *is,
     store_join_cb *cb, void *arg, char *why, size_t whylen)
 {
+	const char *what = is->rejoin_type == ISSUE_JOIN ? "join" : "rejoin";
 	struct store_device_row row;
 	struct store_session_row srow;
 	struct store_device dev;
@@ -543,8 +590,6 @@ store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 	const char *bad;
 	int rc;
 
-	if (st == NULL || cb == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
 	memset(&dev, 0, sizeof(dev));
 	memset(&s, 0, sizeof(s));
 	if ((rc = tx_begin(st, why, whylen)) != STORE_OK)
@@ -555,7 +600,7 @@ store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 		    (unsigned long long)dev_eui);
 	if (rc != STORE_OK)
 		goto out;
-	if ((rc = devnonce_check(st, &row, dev_nonce, why, whylen)) != STORE_OK)
+	if ((rc = issue_check(st, &row, is, why, whylen)) != STORE_OK)
 		goto out;
 	if (row.last_join_nonce >= JOIN_NONCE_MAX) {
 		rc = fail(STORE_ERR_EXHAUSTED, why, whylen,
@@ -572,8 +617,8 @@ store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 	s.created = (int64_t)time(NULL);
 	if (cb(arg, &dev, join_nonce, &s) != 0) {
 		rc = fail(STORE_ERR_ABORTED, why, whylen,
-		    "DevEUI %016llx: join aborted by the caller",
-		    (unsigned long long)dev_eui);
+		    "DevEUI %016llx: %s aborted by the caller",
+		    (unsigned long long)dev_eui, what);
 		goto out;
 	}
 	if ((bad = text_bad(
@@ -601,9 +646,7 @@ store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 		    srow.session_key_id);
 	if (rc != STORE_OK)
 		goto out;
-	row.last_join_nonce = join_nonce;
-	row.last_dev_nonce = dev_nonce;
-	row.joins++;
+	issue_record(&row, is, join_nonce);
 	rc = st->be->device_write(st, &row, STORE_UPDATE_STATE, why, whylen);
 	if (rc == STORE_OK)
 		rc = tx_commit(st, why, whylen);
@@ -613,6 +656,31 @@ out:
 	OPENSSL_cleanse(&dev, sizeof(dev));
 	OPENSSL_cleanse(&s, sizeof(s));
 	return rc;
+}
+
+int
+store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
+    store_join_cb *cb, void *arg, char *why, size_t whylen)
+{
+	const struct issue is = {ISSUE_JOIN, dev_nonce};
+
+	if (st == NULL || cb == NULL)
+		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
+	return issue(st, dev_eui, &is, cb, arg, why, whylen);
+}
+
+int
+store_rejoin(struct store *st, uint64_t dev_eui, int rejoin_type,
+    uint16_t rj_count, store_join_cb *cb, void *arg, char *why, size_t whylen)
+{
+	const struct issue is = {rejoin_type, rj_count};
+
+	if (st == NULL || cb == NULL)
+		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
+	if (rejoin_type < 0 || rejoin_type > 2)
+		return fail(STORE_ERR_ARG, why, whylen,
+		    "rejoin type %d: not 0, 1 or 2", rejoin_type);
+	return issue(st, dev_eui, &is, cb, arg, why, whylen);
 }
 
 int

@@ -5,8 +5,9 @@
  *
  * What it keeps, per device: DevEUI, JoinEUI, MAC version, root keys
  * (AppKey, NwkKey), home NetID, the identity of its AS, the KEK labels to
- * wrap its session keys with, the last JoinNonce issued and the DevNonce
- * state; per session: the AppSKey an AS may fetch by SessionKeyID.
+ * wrap its session keys with, the last JoinNonce issued, the DevNonce
+ * state and the last RJcount1 accepted; per session: the AppSKey an AS
+ * may fetch by SessionKeyID.
  *
  * Root keys and AppSKeys are encrypted at rest (AES-256-GCM) with a
  * key-encryption key read from a separate file, never from the database.
@@ -25,10 +26,11 @@
 
 enum store_err {
 	STORE_OK = 0,
-	STORE_ERR_ARG = -1,      /* bad argument or value */
-	STORE_ERR_NOTFOUND = -2, /* no such device or session */
-	STORE_ERR_EXISTS = -3,   /* the device exists (add without replace) */
-	STORE_ERR_REPLAY = -4, /* DevNonce refused by its MAC version's rule */
+	STORE_ERR_ARG = -1,       /* bad argument or value */
+	STORE_ERR_NOTFOUND = -2,  /* no such device or session */
+	STORE_ERR_EXISTS = -3,    /* the device exists (add without replace) */
+	STORE_ERR_REPLAY = -4,    /* DevNonce refused by its MAC version's
+				     rule, or RJcount1 not above the last */
 	STORE_ERR_EXHAUSTED = -5, /* JoinNonce would pass 2^24 - 1 */
 	STORE_ERR_DB = -6,        /* database error (reason in why) */
 	STORE_ERR_KEK = -7,       /* KEK file unusable, or a record does not
@@ -59,7 +61,8 @@ struct store_device {
 	/* State, ignored by add/import, filled by get/list: */
 	uint32_t last_join_nonce; /* 0 before the first join */
 	int32_t last_dev_nonce;   /* -1 before the first join */
-	uint32_t joins;           /* joins accepted */
+	int32_t last_rj_count1;   /* -1 before the first type-1 rejoin */
+	uint32_t joins;           /* joins and rejoins accepted */
 };
 
 struct store_session {
@@ -131,10 +134,11 @@ int store_device_list(
     struct store *st, store_device_cb *cb, void *arg, char *why, size_t whylen);
 
 /*
- * Called inside the join transaction, after the DevNonce passed and the
- * next JoinNonce was taken: derive what is stored with them (the session
- * and its AppSKey).  dev holds decrypted keys.  Return 0 to commit, any
- * other value to roll back.
+ * Called inside the join (or rejoin) transaction, after the DevNonce (or
+ * RJcount) passed and the next JoinNonce was taken: derive what is stored
+ * with them (the session and its AppSKey).  dev holds decrypted keys and
+ * the state before this join.  Return 0 to commit, any other value to
+ * roll back.
  */
 typedef int store_join_cb(void *arg, const struct store_device *dev,
     uint32_t join_nonce, struct store_session *session);
@@ -152,6 +156,32 @@ typedef int store_join_cb(void *arg, const struct store_device *dev,
  */
 int store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
     store_join_cb *cb, void *arg, char *why, size_t whylen);
+
+/**
+ * The store's half of a rejoin-request (LoRaWAN 1.1 only), in one
+ * transaction like store_join: lock the device, refuse it unless its MAC
+ * version is 1.1, apply the rejoin's counter rule, take JoinNonce =
+ * last + 1 (the counter joins use), call cb, store the session, count it
+ * in joins, commit durably.  The DevNonce state is not touched (the
+ * RJcount, not the DevNonce, enters the key derivation).
+ * The counter rule (LW1.1 6.2.4):
+ *  - type 1 (MIC by JSIntKey, which only the JS checks): rj_count must be
+ *    above the last RJcount1 accepted, and is then recorded;
+ *  - types 0 and 2: none here.  Their MIC is made with SNwkSIntKey and
+ *    their RJcount0 is checked and counted by the NS that received them,
+ *    which the JS trusts as the device's authenticated home NS.  The JS
+ *    could not keep the rule itself: the device resets RJcount0 at every
+ *    accepted join or rejoin, and the NS need not pass every rejoin on
+ *    to the JS.
+ * @param rejoin_type: 0, 1 or 2.
+ * @param rj_count: RJcount1 for type 1, RJcount0 for types 0 and 2.
+ * @return STORE_OK, STORE_ERR_ARG (a bad type, or a device that is not
+ *	1.1: why says which), STORE_ERR_NOTFOUND, STORE_ERR_REPLAY (why
+ *	names RJcount1), STORE_ERR_EXHAUSTED, STORE_ERR_ABORTED (cb refused),
+ *	STORE_ERR_KEK, STORE_ERR_DB.  On any error nothing changed.
+ */
+int store_rejoin(struct store *st, uint64_t dev_eui, int rejoin_type,
+    uint16_t rj_count, store_join_cb *cb, void *arg, char *why, size_t whylen);
 
 /** @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_KEK, STORE_ERR_DB. */
 int store_session_get(struct store *st, const char *session_key_id,

@@ -1,7 +1,7 @@
 /*
  * store_int.h - between the common store code (store.c: arguments, the
- * KEK, the DevNonce and JoinNonce rules) and a backend (store_sqlite.c,
- * store_pg.c: SQL and transactions).  A backend sees only rows whose keys
+ * KEK, the DevNonce, RJcount1 and JoinNonce rules) and a backend
+ * (store_sqlite.c, store_pg.c: SQL and transactions).  A backend sees only rows whose keys
  * are already encrypted; the rules live once, in store.c.
  */
 #ifndef LIB_STORE_STORE_INT_H
@@ -26,6 +26,7 @@ struct store_device_row {
 	char as_kek_label[STORE_LABEL_MAX];
 	uint32_t last_join_nonce;
 	int32_t last_dev_nonce; /* -1: none */
+	int32_t last_rj_count1; /* -1: none (schema version 2) */
 	uint32_t joins;
 };
 
@@ -64,7 +65,7 @@ struct store_backend {
 	    struct store_device_row *row, char *why, size_t n);
 	/* STORE_INSERT: STORE_ERR_EXISTS if present; STORE_REPLACE_CONFIG:
 	 * insert, or update every column but the state; STORE_UPDATE_STATE:
-	 * only last_join_nonce, last_dev_nonce, joins. */
+	 * only last_join_nonce, last_dev_nonce, last_rj_count1, joins. */
 	int (*device_write)(struct store *st,
 	    const struct store_device_row *row, enum store_write mode,
 	    char *why, size_t n);

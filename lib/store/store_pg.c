@@ -2,15 +2,17 @@
  * store_pg.c - the PostgreSQL backend of the store (libpq), for several
  * Join Server instances sharing one database.
  *
- * Schema (created if absent, under a transaction-scoped advisory lock so
- * that instances starting together do not race; version in
- * schema_version):
+ * Schema (created if absent, or migrated from an older version, under a
+ * transaction-scoped advisory lock so that instances starting together do
+ * not race; version in schema_version; pg_migrations[v] takes version v
+ * to v + 1):
  *
  *	devices     dev_eui BIGINT PRIMARY KEY, join_eui BIGINT,
  *	            mac_version TEXT, keys BYTEA (sealed AppKey | NwkKey),
  *	            has_nwk_key BOOLEAN, home_net_id BIGINT, as_id TEXT,
  *	            ns_kek_label TEXT, as_kek_label TEXT,
- *	            last_join_nonce BIGINT, last_dev_nonce INTEGER, joins BIGINT
+ *	            last_join_nonce BIGINT, last_dev_nonce INTEGER, joins BIGINT,
+ *	            last_rj_count1 INTEGER (version 2)
  *	dev_nonces  dev_eui -> devices ON DELETE CASCADE, dev_nonce INTEGER,
  *	            seq BIGINT identity (insertion order: "newest")
  *	sessions    session_key_id TEXT PRIMARY KEY,
@@ -46,7 +48,6 @@
 
 #include "store/store_int.h"
 
-#define PG_SCHEMA_VERSION 1
 /* pg_advisory_xact_lock key for schema creation: "loradane" in ASCII */
 #define PG_SCHEMA_LOCK "7813586367658747493"
 /* XOR with the sign bit: signed order of the result = unsigned order */
@@ -67,13 +68,16 @@
 #define PG_DEVICE_COLS                                                         \
 	"dev_eui, join_eui, mac_version, keys, has_nwk_key, home_net_id, "     \
 	"as_id, ns_kek_label, as_kek_label, last_join_nonce, "                 \
-	"last_dev_nonce, joins"
-#define PG_DEVICE_NCOLS 12
+	"last_dev_nonce, joins, last_rj_count1"
+#define PG_DEVICE_NCOLS 13
 #define PG_SESSION_COLS                                                        \
 	"session_key_id, dev_eui, join_nonce, app_s_key, as_id, created"
 #define PG_SESSION_NCOLS 6
 
-static const char pg_schema_sql[] =
+/* pg_migrations[v] takes a database from version v to v + 1, all of them
+ * in the transaction of pg_schema (an empty database runs them all). */
+static const char *const pg_migrations[] = {
+    /* 0 -> 1 */
     "CREATE TABLE IF NOT EXISTS schema_version ("
     " one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
     " version INTEGER NOT NULL);"
@@ -107,10 +111,14 @@ static const char pg_schema_sql[] =
     " app_s_key BYTEA NOT NULL,"
     " as_id TEXT NOT NULL,"
     " created BIGINT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS sessions_dev_eui ON sessions (dev_eui);"
-    "INSERT INTO schema_version (version) VALUES (" PG_XSTR(
-	PG_SCHEMA_VERSION) ")"
-			   " ON CONFLICT DO NOTHING;";
+    "CREATE INDEX IF NOT EXISTS sessions_dev_eui ON sessions (dev_eui);",
+    /* 1 -> 2: the last RJcount1 accepted (LoRaWAN 1.1 rejoins); existing
+     * devices get -1, none yet.  A constant default adds the column
+     * without rewriting the table; the CHECK reads it once. */
+    "ALTER TABLE devices ADD COLUMN last_rj_count1 INTEGER NOT NULL"
+    " DEFAULT -1 CHECK (last_rj_count1 BETWEEN -1 AND 65535);",
+};
+#define PG_SCHEMA_VERSION (int)(sizeof(pg_migrations) / sizeof(*pg_migrations))
 
 enum pgs {
 	PGS_DEV_READ,
@@ -132,7 +140,7 @@ enum pgs {
 /* A new device's state starts empty, whatever the row says. */
 #define PG_DEVICE_INSERT                                                       \
 	"INSERT INTO devices (" PG_DEVICE_COLS ") VALUES ($1, $2, $3, $4, "    \
-	"$5, $6, $7, $8, $9, 0, -1, 0) ON CONFLICT (dev_eui) "
+	"$5, $6, $7, $8, $9, 0, -1, 0, -1) ON CONFLICT (dev_eui) "
 #define PG_DEVICE_NPARAMS 9
 #define PG_DEVICE_TYPES                                                        \
 	{                                                                      \
@@ -166,8 +174,8 @@ static const struct {
 	PG_DEVICE_NPARAMS, PG_DEVICE_TYPES},
     [PGS_DEV_STATE] = {"update device state",
 	"UPDATE devices SET last_join_nonce = $2, last_dev_nonce = $3, "
-	"joins = $4 WHERE dev_eui = $1",
-	4, {PG_INT8OID, PG_INT8OID, PG_INT4OID, PG_INT8OID}},
+	"joins = $4, last_rj_count1 = $5 WHERE dev_eui = $1",
+	5, {PG_INT8OID, PG_INT8OID, PG_INT4OID, PG_INT8OID, PG_INT4OID}},
     [PGS_DEV_DELETE] = {"delete device",
 	"DELETE FROM devices WHERE dev_eui = $1", 1, {PG_INT8OID}},
     [PGS_SCAN_FIRST] = {"list devices",
@@ -559,7 +567,7 @@ static int
 pg_device_row(const struct pg *pg, const PGresult *r, int i,
     struct store_device_row *d, char *why, size_t n)
 {
-	int64_t net, ljn, ldn, joins;
+	int64_t net, ljn, ldn, joins, rj1;
 
 	memset(d, 0, sizeof(*d));
 	if (PQnfields(r) != PG_DEVICE_NCOLS || !col_eui(r, i, 0, &d->dev_eui) ||
@@ -573,7 +581,8 @@ pg_device_row(const struct pg *pg, const PGresult *r, int i,
 	    !col_text(r, i, 8, d->as_kek_label, sizeof(d->as_kek_label)) ||
 	    !col_int(r, i, 9, 0, 0xffffff, &ljn) ||
 	    !col_int(r, i, 10, -1, 0xffff, &ldn) ||
-	    !col_int(r, i, 11, 0, UINT32_MAX, &joins)) {
+	    !col_int(r, i, 11, 0, UINT32_MAX, &joins) ||
+	    !col_int(r, i, 12, -1, 0xffff, &rj1)) {
 		pg_why(pg, why, n, "read device", "corrupt row");
 		return STORE_ERR_DB;
 	}
@@ -581,20 +590,22 @@ pg_device_row(const struct pg *pg, const PGresult *r, int i,
 	d->last_join_nonce = (uint32_t)ljn;
 	d->last_dev_nonce = (int32_t)ldn;
 	d->joins = (uint32_t)joins;
+	d->last_rj_count1 = (int32_t)rj1;
 	return STORE_OK;
 }
 
-/* pg_schema - create the tables unless there, one instance at a time
- * (the advisory lock ends with the transaction); refuse another
- * version.  Nothing but the lock is taken when the schema is there, so
- * an instance starting does not stall the others' joins. */
+/* pg_schema - create the tables, or bring an older schema up to date,
+ * one instance at a time (the advisory lock ends with the transaction);
+ * refuse a newer or unknown version.  Nothing but the lock is taken when
+ * the schema is current, so an instance starting does not stall the
+ * others' joins. */
 static int
 pg_schema(struct pg *pg, char *why, size_t n)
 {
 	PGresult *res;
-	char msg[96];
-	long version = -1;
-	int rc;
+	char msg[96], sql[160];
+	long version = 0;
+	int rc, v;
 
 	rc = pg_simple(pg, "BEGIN", "schema", why, n, NULL, 0);
 	if (rc != STORE_OK)
@@ -605,28 +616,39 @@ pg_schema(struct pg *pg, char *why, size_t n)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
 	    PQnfields(res) != 2)
 		return pg_res_fail(pg, res, "schema lock", why, n);
-	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
 		PQclear(res);
-		rc = pg_simple(
-		    pg, pg_schema_sql, "create schema", why, n, NULL, 0);
-		if (rc != STORE_OK)
-			return rc;
-	} else {
-		PQclear(res);
+		res = PQexec(pg->conn, "SELECT version FROM schema_version");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			return pg_res_fail(pg, res, "schema version", why, n);
+		version = PQntuples(res) == 1
+		    ? strtol(PQgetvalue(res, 0, 0), NULL, 10)
+		    : -1;
 	}
-	res = PQexec(pg->conn, "SELECT version FROM schema_version");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return pg_res_fail(pg, res, "schema version", why, n);
-	if (PQntuples(res) == 1)
-		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	if (version != PG_SCHEMA_VERSION) {
+	if (version < 0 || version > PG_SCHEMA_VERSION) {
 		(void)snprintf(msg, sizeof(msg),
-		    "schema version %ld, not this program's (%d)", version,
-		    PG_SCHEMA_VERSION);
+		    "schema version %ld, not one this program knows (up to %d)",
+		    version, PG_SCHEMA_VERSION);
 		pg_why(pg, why, n, "schema", msg);
 		return STORE_ERR_DB;
 	}
+	if (version == PG_SCHEMA_VERSION)
+		return pg_simple(pg, "COMMIT", "schema", why, n, NULL, 0);
+	for (v = (int)version; v < PG_SCHEMA_VERSION; v++) {
+		(void)snprintf(
+		    msg, sizeof(msg), "schema migration %d to %d", v, v + 1);
+		rc = pg_simple(pg, pg_migrations[v], msg, why, n, NULL, 0);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	(void)snprintf(sql, sizeof(sql),
+	    "INSERT INTO schema_version (version) VALUES (%d) "
+	    "ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version",
+	    PG_SCHEMA_VERSION);
+	rc = pg_simple(pg, sql, "schema version", why, n, NULL, 0);
+	if (rc != STORE_OK)
+		return rc;
 	return pg_simple(pg, "COMMIT", "schema", why, n, NULL, 0);
 }
 
@@ -777,6 +799,7 @@ pg_device_write(struct store *st, const struct store_device_row *row,
 		pgp_i64(&p, row->last_join_nonce);
 		pgp_i32(&p, row->last_dev_nonce);
 		pgp_i64(&p, row->joins);
+		pgp_i32(&p, row->last_rj_count1);
 	} else {
 		k = mode == STORE_INSERT ? PGS_DEV_INSERT : PGS_DEV_REPLACE;
 		pgp_i64(&p, (int64_t)row->join_eui);

@@ -10,7 +10,9 @@
  *
  * EUIs are stored as 16 lowercase hex digits: readable with the sqlite3
  * shell, and their text order is DevEUI order.  The schema version is
- * PRAGMA user_version; MIGRATIONS[v] takes a file from version v to v+1.
+ * PRAGMA user_version; migrations[v] takes a file from version v to v+1,
+ * all of them in the one transaction that opens it (a new file runs them
+ * all).  Version 2 added devices.last_rj_count1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,13 +61,17 @@ static const char *const migrations[] = {
     " as_id TEXT NOT NULL,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX sessions_dev_eui ON sessions (dev_eui);",
+    /* 1 -> 2: the last RJcount1 accepted (LoRaWAN 1.1 rejoins); existing
+     * devices get -1, none yet. */
+    "ALTER TABLE devices ADD COLUMN last_rj_count1 INTEGER NOT NULL"
+    " DEFAULT -1 CHECK (last_rj_count1 BETWEEN -1 AND 65535);",
 };
 #define SQ_SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(*migrations))
 
 #define DEV_COLS                                                               \
 	"dev_eui, join_eui, mac_version, keys, has_nwk_key, home_net_id, "     \
 	"as_id, ns_kek_label, as_kek_label, last_join_nonce, "                 \
-	"last_dev_nonce, joins"
+	"last_dev_nonce, joins, last_rj_count1"
 
 enum sq_stmt {
 	S_BEGIN,
@@ -91,17 +97,18 @@ static const char *const sq_sql[S_COUNT] = {
     [S_ROLLBACK] = "ROLLBACK",
     [S_DEV_READ] = "SELECT " DEV_COLS " FROM devices WHERE dev_eui = ?1",
     [S_DEV_INSERT] = "INSERT INTO devices (" DEV_COLS ") VALUES "
-		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0)",
+		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0, -1)",
     /* Not INSERT OR REPLACE: that deletes the row, and the cascade
      * would take the DevNonce history and the sessions with it. */
     [S_DEV_UPSERT] = "INSERT INTO devices (" DEV_COLS ") VALUES "
-		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0) "
+		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0, -1) "
 		     "ON CONFLICT (dev_eui) DO UPDATE SET "
 		     "join_eui = ?2, mac_version = ?3, keys = ?4, "
 		     "has_nwk_key = ?5, home_net_id = ?6, as_id = ?7, "
 		     "ns_kek_label = ?8, as_kek_label = ?9",
     [S_DEV_STATE] = "UPDATE devices SET last_join_nonce = ?2, "
-		    "last_dev_nonce = ?3, joins = ?4 WHERE dev_eui = ?1",
+		    "last_dev_nonce = ?3, joins = ?4, last_rj_count1 = ?5 "
+		    "WHERE dev_eui = ?1",
     [S_DEV_DELETE] = "DELETE FROM devices WHERE dev_eui = ?1",
     [S_DEV_SCAN] = "SELECT " DEV_COLS " FROM devices ORDER BY dev_eui",
     [S_DN_SEEN] = "SELECT 1 FROM dev_nonces WHERE dev_eui = ?1 AND "
@@ -244,7 +251,7 @@ col_range(sqlite3_stmt *s, int col, int64_t lo, int64_t hi, int64_t *v)
 static int
 dev_row(sqlite3_stmt *s, struct store_device_row *row)
 {
-	int64_t nwk, net, ljn, ldn, joins;
+	int64_t nwk, net, ljn, ldn, joins, rj1;
 
 	memset(row, 0, sizeof(*row));
 	if (col_eui(s, 0, &row->dev_eui) != 0 ||
@@ -258,13 +265,15 @@ dev_row(sqlite3_stmt *s, struct store_device_row *row)
 	    col_text(s, 8, row->as_kek_label, sizeof(row->as_kek_label)) != 0 ||
 	    col_range(s, 9, 0, 0xffffff, &ljn) != 0 ||
 	    col_range(s, 10, -1, 0xffff, &ldn) != 0 ||
-	    col_range(s, 11, 0, UINT32_MAX, &joins) != 0)
+	    col_range(s, 11, 0, UINT32_MAX, &joins) != 0 ||
+	    col_range(s, 12, -1, 0xffff, &rj1) != 0)
 		return -1;
 	row->has_nwk_key = nwk != 0;
 	row->home_net_id = (uint32_t)net;
 	row->last_join_nonce = (uint32_t)ljn;
 	row->last_dev_nonce = (int32_t)ldn;
 	row->joins = (uint32_t)joins;
+	row->last_rj_count1 = (int32_t)rj1;
 	return 0;
 }
 
@@ -475,6 +484,7 @@ sq_device_write(struct store *st, const struct store_device_row *row,
 		sqlite3_bind_int64(s, 2, row->last_join_nonce);
 		sqlite3_bind_int64(s, 3, row->last_dev_nonce);
 		sqlite3_bind_int64(s, 4, row->joins);
+		sqlite3_bind_int64(s, 5, row->last_rj_count1);
 		rc = sq_run(q, s, "update device state", why, n);
 		if (rc == STORE_OK && sqlite3_changes(q->db) == 0)
 			rc = STORE_ERR_NOTFOUND;

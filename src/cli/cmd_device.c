@@ -446,6 +446,10 @@ print_show(const struct store_device *d)
 		printf("LastDevNonce   none\n");
 	else
 		printf("LastDevNonce   %d\n", (int)d->last_dev_nonce);
+	if (d->last_rj_count1 < 0)
+		printf("LastRJcount1   none\n");
+	else
+		printf("LastRJcount1   %d\n", (int)d->last_rj_count1);
 }
 
 /* run - open the store and do the verb; options already checked */

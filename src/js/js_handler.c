@@ -149,7 +149,9 @@ envelope(const struct js_conf *c, const char *label, const uint8_t key[16],
 struct join_ctx {
 	struct js_req *r;
 	const struct lw_join_device *dev;
-	const struct lw_join_request *jr;
+	const struct lw_join_request *jr;   /* JoinReq */
+	const struct lw_rejoin_request *rj; /* or RejoinReq */
+	uint64_t join_eui;
 	struct lw_join_answer ans;
 	uint8_t skid[16];
 };
@@ -165,8 +167,10 @@ join_cb(void *arg, const struct store_device *d, uint32_t join_nonce,
 	    q->dev_addr, q->dl_settings, q->rx_delay,
 	    q->has_cflist ? q->cflist : NULL};
 
-	if (lw_join_answer_make(thread_crypto(), j->dev, j->jr, &in, &j->ans) !=
-	    LW_OK) {
+	if ((j->rj != NULL ? lw_rejoin_answer_make(thread_crypto(), j->dev,
+				 j->rj, j->join_eui, &in, &j->ans)
+			   : lw_join_answer_make(thread_crypto(), j->dev, j->jr,
+				 &in, &j->ans)) != LW_OK) {
 		refuse(j->r, BI_RC_JOIN_REQ_FAILED,
 		    "DLSettings %02x: OptNeg needs a 1.1 device with NwkKey",
 		    q->dl_settings);
@@ -189,6 +193,7 @@ run_join(struct js_job *job, struct store *st)
 	struct js_req *r = (struct js_req *)job;
 	const struct js_conf *c = &r->conf->conf;
 	const struct bi_join_req *q = &r->req.join_req;
+	struct lw_rejoin_request rj;
 	struct lw_join_request jr;
 	struct lw_join_device dev;
 	struct store_device d;
@@ -229,25 +234,50 @@ run_join(struct js_job *job, struct store *st)
 	dev.v11 = strcmp(d.mac_version, "1.1") == 0;
 	dev.app_key = d.app_key;
 	dev.nwk_key = d.has_nwk_key ? d.nwk_key : NULL;
-	rc = lw_join_request_check(
-	    thread_crypto(), &dev, q->phy_payload, q->phy_payload_len, &jr);
-	if (rc == LW_ERR_MIC) {
-		refuse(r, BI_RC_MIC_FAILED, "join-request MIC does not verify");
-		goto out;
-	}
-	if (rc != LW_OK || jr.dev_eui != q->dev_eui ||
-	    jr.join_eui != d.join_eui) {
-		refuse(r, BI_RC_MALFORMED_REQUEST,
-		    rc != LW_OK ? "PHYPayload: not a join-request"
-				: "PHYPayload: DevEUI or JoinEUI differ from "
-				  "the device's");
-		goto out;
-	}
 	j.r = r;
 	j.dev = &dev;
-	j.jr = &jr;
-	rc = store_join(
-	    st, q->dev_eui, jr.dev_nonce, join_cb, &j, why, sizeof(why));
+	j.join_eui = d.join_eui;
+	if (r->req.hdr.type == BI_REJOIN_REQ) {
+		rc = lw_rejoin_request_check(thread_crypto(), &dev,
+		    q->phy_payload, q->phy_payload_len, &rj);
+		if (rc == LW_OK &&
+		    (rj.dev_eui != q->dev_eui ||
+			(rj.rejoin_type == 1 && rj.join_eui != d.join_eui)))
+			rc = LW_ERR_INVAL;
+		j.rj = &rj;
+	} else {
+		rc = lw_join_request_check(thread_crypto(), &dev,
+		    q->phy_payload, q->phy_payload_len, &jr);
+		if (rc == LW_OK &&
+		    (jr.dev_eui != q->dev_eui || jr.join_eui != d.join_eui))
+			rc = LW_ERR_INVAL;
+		j.jr = &jr;
+	}
+	if (rc == LW_ERR_MIC) {
+		refuse(r, BI_RC_MIC_FAILED, "%s MIC does not verify",
+		    j.rj ? "rejoin-request" : "join-request");
+		goto out;
+	}
+	if (rc == LW_ERR_FIELD && j.rj != NULL && !dev.v11) {
+		refuse(r, BI_RC_JOIN_REQ_FAILED,
+		    "RejoinReq: DevEUI %016llx is not a LoRaWAN 1.1 device",
+		    (unsigned long long)q->dev_eui);
+		goto out;
+	}
+	if (rc != LW_OK) {
+		refuse(r, BI_RC_MALFORMED_REQUEST, "PHYPayload: %s",
+		    rc == LW_ERR_INVAL ? "DevEUI or JoinEUI differ from the "
+					 "device's"
+			: j.rj != NULL ? "not a rejoin-request"
+				       : "not a join-request");
+		goto out;
+	}
+	if (j.rj != NULL)
+		rc = store_rejoin(st, q->dev_eui, rj.rejoin_type, rj.rj_count,
+		    join_cb, &j, why, sizeof(why));
+	else
+		rc = store_join(st, q->dev_eui, jr.dev_nonce, join_cb, &j, why,
+		    sizeof(why));
 	if (rc == STORE_ERR_REPLAY || rc == STORE_ERR_EXHAUSTED)
 		refuse(r, BI_RC_JOIN_REQ_FAILED, "%s", why);
 	else if (rc == STORE_ERR_ABORTED && r->rc != BI_RC_SUCCESS)
@@ -260,7 +290,7 @@ run_join(struct js_job *job, struct store *st)
 	}
 	if (r->rc != BI_RC_SUCCESS)
 		goto out;
-	bi_msg_init(&ans, BI_JOIN_ANS);
+	bi_msg_init(&ans, bi_msg_type_answer(r->req.hdr.type));
 	bi_answer_hdr(&r->req.hdr, BI_RC_SUCCESS, NULL, &ans.hdr);
 	memcpy(ans.join_ans.phy_payload, j.ans.phy, j.ans.phy_len);
 	ans.join_ans.phy_payload_len = j.ans.phy_len;
@@ -472,8 +502,7 @@ js_handle(struct js_server *srv, const char *peer, const char *body, size_t len,
 	else if (r->req.hdr.type == BI_APPSKEY_REQ)
 		r->job.run = run_appskey;
 	else if (r->req.hdr.type == BI_REJOIN_REQ)
-		refuse(r, BI_RC_OTHER,
-		    "RejoinReq is not supported by this Join Server yet");
+		r->job.run = run_join; /* the same path, rejoin crypto */
 	else
 		refuse(r, BI_RC_OTHER, "%s is not served by a Join Server",
 		    bi_msg_type_name(r->req.hdr.type));

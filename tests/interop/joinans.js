@@ -8,7 +8,8 @@
 // usage: node joinans.js NODE_MODULES SPEC_JSON ANSWER_JSON
 // SPEC: {"ver":"1.0"|"1.1","appkey","nwkkey"?,"dev_eui","join_eui",
 //        "dev_nonce":N,"net_id":"000013","dev_addr":"01020304",
-//        "join_nonce":N,"keks":{"label":"hex",...}}
+//        "join_nonce":N,"keks":{"label":"hex",...},
+//        "rejoin_type":0|1|2 (a RejoinAns; dev_nonce is then RJcount)}
 // Prints one line per check, "ok ..." or "FAIL ...", and exits 1 on any
 // failure.
 "use strict";
@@ -41,26 +42,27 @@ const enc = lp.fromWire(H(ans.PHYPayload));
 check("PHYPayload is a Join Accept", enc.getMType() === "Join Accept", enc.getMType());
 const dn = be(spec.dev_nonce, 2);
 const v11 = spec.ver === "1.1";
-const optneg = v11 && (H(ans.PHYPayload).length > 0);
 const root10 = H(v11 ? spec.nwkkey : spec.appkey);
-const p = lp.fromWire(lp.decryptJoinAccept(enc, v11 ? H(spec.nwkkey) : root10));
-const isOptNeg = v11 && p.getDLSettingsOptNeg();
+const rejoin = spec.rejoin_type !== undefined;
+const jsk = v11 ? lp.generateJSKeys(H(spec.nwkkey), H(spec.dev_eui)) : null;
+// A rejoin answer is encrypted with JSEncKey (LW11 6.2.3).
+const p = lp.fromWire(lp.decryptJoinAccept(enc, rejoin ? jsk.JSEncKey : v11 ? H(spec.nwkkey) : root10));
+const isOptNeg = v11 && (rejoin || p.getDLSettingsOptNeg());
 let mic;
 if (isOptNeg) {
-  const js = lp.generateJSKeys(H(spec.nwkkey), H(spec.dev_eui));
-  p.JoinReqType = Buffer.from([0xff]);
+  const js = jsk;
+  p.JoinReqType = Buffer.from([rejoin ? spec.rejoin_type : 0xff]);
   p.AppEUI = H(spec.join_eui);
   p.DevNonce = dn;
-  mic = lp.verifyMIC(p, js.JSIntKey, H(spec.nwkkey));
+  mic = lp.verifyMIC(p, js.JSIntKey, rejoin ? js.JSEncKey : H(spec.nwkkey));
 } else {
   mic = lp.verifyMIC(p, undefined, root10);
 }
-check("join-accept MIC verifies" + (isOptNeg ? " (1.1, JSIntKey)" : " (1.0)"), mic);
+check("join-accept MIC verifies" + (rejoin ? " (rejoin type " + spec.rejoin_type + ", JSIntKey)" : isOptNeg ? " (1.1, JSIntKey)" : " (1.0)"), mic);
 check("DevAddr " + spec.dev_addr, hex(p.DevAddr) === spec.dev_addr, hex(p.DevAddr));
 check("NetID " + spec.net_id, hex(p.NetID) === spec.net_id, hex(p.NetID));
 const jn = p.AppNonce.readUIntBE(0, 3);
 check("JoinNonce " + spec.join_nonce, jn === spec.join_nonce, jn);
-void optneg;
 try {
   if (isOptNeg) {
     const s = lp.generateSessionKeys11(H(spec.appkey), H(spec.nwkkey), H(spec.join_eui), p.AppNonce, dn);

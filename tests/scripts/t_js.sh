@@ -147,6 +147,33 @@ CONF
 	skid=$(sed -n 's/.*"SessionKeyID":"\([0-9a-f]*\)".*/\1/p' <<<"$b")
 	check "$name: the 1.1 JoinAns carries a SessionKeyID" test -n "$skid"
 
+	# RejoinReq (1.1): type 1 signed with JSIntKey and counted by the JS;
+	# type 2 signed with SNwkSIntKey, checked by the NS, which we trust.
+	rjr() {	# rjr FILE PHY
+		printf '{"ProtocolVersion":"1.0","SenderID":"000013","ReceiverID":"%s","TransactionID":%d,"MessageType":"RejoinReq","MACVersion":"1.1","PHYPayload":"%s","DevEUI":"0102030405060703","DevAddr":"01020304","DLSettings":"80","RxDelay":1}' \
+		    $JE $RANDOM "$2" >"$1"
+	}
+	rjr "$W/rj1" "$("$L" join-request --rejoin-type 1 --deveui 0102030405060703 --joineui $JE --nwkkey $NC --rjcount 7 | awk '$1 == "hex:" {print $2}')"
+	rjr "$W/rj2" "$("$L" join-request --rejoin-type 2 --deveui 0102030405060703 --netid 000013 --snwksintkey $NC --rjcount 3 | awk '$1 == "hex:" {print $2}')"
+	p=$("$L" join-request --rejoin-type 1 --deveui 0102030405060703 --joineui $JE --nwkkey $KC --rjcount 8 | awk '$1 == "hex:" {print $2}')
+	rjr "$W/rj3" "$p"
+	send "$W/rr" "${NS_ID[@]}" -- "$W/rj1" "$W/rj1" "$W/rj2" "$W/rj3"
+	verify "$name: RejoinReq type 1 answered, verified by lora-packet (JSEncKey)" \
+	    "{\"ver\":\"1.1\",\"appkey\":\"$KC\",\"nwkkey\":\"$NC\",\"dev_eui\":\"0102030405060703\",\"join_eui\":\"$JE\",\"dev_nonce\":7,\"rejoin_type\":1,\"net_id\":\"000013\",\"dev_addr\":\"01020304\",\"join_nonce\":2,\"keks\":{\"ns-kek\":\"$NSKEK\",\"as-kek\":\"$ASKEK\"}}" \
+	    "$(body 1 "$W/rr")"
+	check "$name: ... a replayed RJcount1 is refused" \
+	    bash -c "[[ '$(body 2 "$W/rr")' == *JoinReqFailed* ]]"
+	verify "$name: RejoinReq type 2 answered, verified by lora-packet" \
+	    "{\"ver\":\"1.1\",\"appkey\":\"$KC\",\"nwkkey\":\"$NC\",\"dev_eui\":\"0102030405060703\",\"join_eui\":\"$JE\",\"dev_nonce\":3,\"rejoin_type\":2,\"net_id\":\"000013\",\"dev_addr\":\"01020304\",\"join_nonce\":3,\"keks\":{\"ns-kek\":\"$NSKEK\",\"as-kek\":\"$ASKEK\"}}" \
+	    "$(body 3 "$W/rr")"
+	check "$name: ... a type-1 rejoin signed with the wrong key: MICFailed" \
+	    bash -c "[[ '$(body 4 "$W/rr")' == *MICFailed* ]]"
+	rjr "$W/rj4" "$("$L" join-request --rejoin-type 2 --deveui 0102030405060701 --netid 000013 --snwksintkey $KA --rjcount 1 | awk '$1 == "hex:" {print $2}')"
+	sed -i 's/0102030405060703/0102030405060701/' "$W/rj4"
+	send "$W/rr2" "${NS_ID[@]}" -- "$W/rj4"
+	check "$name: RejoinReq for a 1.0.2 device: JoinReqFailed" \
+	    bash -c "[[ '$(body 1 "$W/rr2")' == *JoinReqFailed*'not a LoRaWAN 1.1 device'* ]]"
+
 	# AppSKeyReq: only the device's own AS gets the AppSKey.
 	printf '{"ProtocolVersion":"1.0","SenderID":"as.example","ReceiverID":"%s","TransactionID":7,"MessageType":"AppSKeyReq","DevEUI":"0102030405060703","SessionKeyID":"%s"}' $JE "$skid" >"$W/ak"
 	send "$W/r4" "${AS_ID[@]}" -- "$W/ak"

@@ -8,7 +8,10 @@
  * Covered: add/get/replace/list/remove/import, field checks, the KEK
  * (wrong, group-readable, malformed), the DevNonce rule of each MAC
  * version, JoinNonce from 1 to exhaustion, the join callback, sessions,
- * four threads joining one device, and state across a reopen.
+ * four threads joining one device, state across a reopen, rejoins (the
+ * RJcount1 rule, types 0 and 2, 1.1 only, the JoinNonce shared with
+ * joins, the callback), and the migration of a schema version 1 store
+ * (made by hand, as the version 1 program wrote it) of the run's backend.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -32,7 +36,8 @@
 
 static char dir[64] = "/tmp/loradane-store.XXXXXX";
 static char uri[512], kek[128], kek2[128];
-static uint64_t run_id; /* 40 random bits: this run's DevEUIs */
+static uint64_t run_id;     /* 40 random bits: this run's DevEUIs */
+static uint8_t kek_key[32]; /* the key in the file kek */
 
 /* eui - a DevEUI of this run; top picks the high byte (list order) */
 static uint64_t
@@ -55,15 +60,14 @@ write_file(const char *path, const char *text, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
-/* random_kek - a fresh 64-hex-digit KEK file, mode 0600 */
+/* random_kek - a fresh 64-hex-digit KEK file, mode 0600, of key k */
 static void
-random_kek(const char *path)
+random_kek(const char *path, uint8_t k[32])
 {
-	uint8_t k[32];
 	char hex[70];
 	int i;
 
-	assert_int_equal(RAND_bytes(k, sizeof(k)), 1);
+	assert_int_equal(RAND_bytes(k, 32), 1);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", k[i]);
 	hex[64] = '\n';
@@ -75,7 +79,7 @@ static int
 setup(void **state)
 {
 	const char *env = getenv("LORADANE_TEST_STORE_URI");
-	uint8_t r[5];
+	uint8_t r[5], k2[32];
 
 	(void)state;
 	if (mkdtemp(dir) == NULL || RAND_bytes(r, sizeof(r)) != 1)
@@ -84,8 +88,8 @@ setup(void **state)
 	    r[3] << 8 | r[4];
 	snprintf(kek, sizeof(kek), "%s/kek", dir);
 	snprintf(kek2, sizeof(kek2), "%s/kek2", dir);
-	random_kek(kek);
-	random_kek(kek2);
+	random_kek(kek, kek_key);
+	random_kek(kek2, k2);
 	if (env != NULL && *env != '\0')
 		snprintf(uri, sizeof(uri), "%s", env);
 	else
@@ -890,6 +894,554 @@ test_durable_across_reopen(void **state_)
 	store_close(st);
 }
 
+static char rj_why[512]; /* the reason given by the last rejoin() */
+
+/* rejoin - one rejoin; returns the store's answer, j filled by on_join */
+static int
+rejoin(struct store *st, uint64_t dev_eui, int type, uint16_t rj_count,
+    struct jarg *j)
+{
+	memset(j, 0, sizeof(*j));
+	rj_why[0] = '\0';
+	return store_rejoin(
+	    st, dev_eui, type, rj_count, on_join, j, rj_why, sizeof(rj_why));
+}
+
+/* rj_state - assert a device's whole state, RJcount1 included */
+static void
+rj_state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
+    int32_t rj1, uint32_t joins)
+{
+	struct store_device d;
+	char why[512];
+
+	state(st, dev_eui, ljn, ldn, joins);
+	assert_int_equal(
+	    store_device_get(st, dev_eui, &d, why, sizeof(why)), STORE_OK);
+	assert_int_equal(d.last_rj_count1, rj1);
+}
+
+/* session_jn - the JoinNonce of a stored session */
+static uint32_t
+session_jn(struct store *st, const char *id)
+{
+	struct store_session s;
+	char why[512];
+
+	assert_int_equal(
+	    store_session_get(st, id, &s, why, sizeof(why)), STORE_OK);
+	return s.join_nonce;
+}
+
+static void
+test_rejoin_type1_counter(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct jarg j;
+	uint64_t e = eui(0x20, 1);
+
+	(void)state_;
+	add(st, e, "1.1");
+	rj_state(st, e, 0, -1, -1, 0);
+	assert_int_equal(rejoin(st, e, 1, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	assert_int_equal(session_jn(st, j.id), 1);
+	assert_int_equal(rejoin(st, e, 1, 0, &j), STORE_ERR_REPLAY);
+	assert_non_null(strstr(rj_why, "RJcount1"));
+	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 2);
+	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_ERR_REPLAY);
+	assert_int_equal(rejoin(st, e, 1, 4, &j), STORE_ERR_REPLAY);
+	rj_state(st, e, 2, -1, 5, 2); /* the DevNonce state untouched */
+	/* A join neither uses nor resets RJcount1. */
+	assert_int_equal(join(st, e, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 3);
+	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_ERR_REPLAY);
+	assert_int_equal(rejoin(st, e, 1, 65535, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 4);
+	store_close(st);
+	st = open_with(kek, 0); /* durable */
+	rj_state(st, e, 4, 0, 65535, 4);
+	assert_int_equal(rejoin(st, e, 1, 65535, &j), STORE_ERR_REPLAY);
+	/* Types 0 and 2 are not bound by RJcount1. */
+	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_OK);
+	assert_int_equal(rejoin(st, e, 2, 0, &j), STORE_OK);
+	rj_state(st, e, 6, 0, 65535, 6);
+	rm(st, e);
+	store_close(st);
+}
+
+static void
+test_rejoin_types_0_2(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x21, 1);
+	uint32_t jn = 0;
+	int type, k;
+
+	(void)state_;
+	add(st, e, "1.1");
+	/* The same RJcount0 again and again: its rule is the NS's. */
+	for (k = 0; k < 3; k++)
+		for (type = 0; type <= 2; type += 2) {
+			assert_int_equal(rejoin(st, e, type, 7, &j), STORE_OK);
+			assert_int_equal(j.join_nonce, ++jn);
+			assert_int_equal(session_jn(st, j.id), jn);
+		}
+	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_OK); /* lower too */
+	assert_int_equal(j.join_nonce, ++jn);
+	rj_state(st, e, jn, -1, -1, jn);
+	assert_int_equal(rejoin(st, e, 3, 8, &j), STORE_ERR_ARG);
+	assert_non_null(strstr(rj_why, "rejoin type 3"));
+	assert_int_equal(rejoin(st, e, -1, 8, &j), STORE_ERR_ARG);
+	assert_int_equal(
+	    store_rejoin(st, e, 0, 8, NULL, NULL, why, sizeof(why)),
+	    STORE_ERR_ARG);
+	assert_int_equal(
+	    store_rejoin(NULL, e, 0, 8, on_join, &j, why, sizeof(why)),
+	    STORE_ERR_ARG);
+	rj_state(st, e, jn, -1, -1, jn);
+	rm(st, e);
+	store_close(st);
+}
+
+static void
+test_rejoin_needs_1_1(void **state_)
+{
+	static const char *const versions[] = {
+	    "1.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4"};
+	struct store *st = open_with(kek, 0);
+	struct store_device d;
+	struct jarg j;
+	char why[512], mac[32];
+	int v, type;
+
+	(void)state_;
+	for (v = 0; v < 5; v++) {
+		uint64_t e = eui(0x22, (uint16_t)v);
+
+		device(&d, e, versions[v]);
+		d.has_nwk_key = true; /* the MAC version decides, not keys */
+		assert_int_equal(
+		    store_device_add(st, &d, false, why, sizeof(why)),
+		    STORE_OK);
+		snprintf(mac, sizeof(mac), "MAC %s device", versions[v]);
+		for (type = 0; type <= 2; type++) {
+			assert_int_equal(
+			    rejoin(st, e, type, 1, &j), STORE_ERR_ARG);
+			assert_non_null(strstr(rj_why, mac));
+			assert_non_null(strstr(rj_why, "1.1"));
+		}
+		rj_state(st, e, 0, -1, -1, 0);
+		assert_int_equal(join(st, e, 1, &j), STORE_OK);
+		assert_int_equal(j.join_nonce, 1);
+		rm(st, e);
+	}
+	assert_int_equal(
+	    rejoin(st, eui(0x22, 99), 1, 1, &j), STORE_ERR_NOTFOUND);
+	store_close(st);
+}
+
+static void
+test_rejoin_shares_join_nonce(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	char sql[160], x[40];
+	struct jarg j;
+	uint64_t e = eui(0x23, 1);
+
+	(void)state_;
+	add(st, e, "1.1");
+	assert_int_equal(join(st, e, 10, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 2);
+	assert_int_equal(join(st, e, 11, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 3);
+	assert_int_equal(rejoin(st, e, 1, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 4);
+	assert_int_equal(rejoin(st, e, 2, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 5);
+	/* Rejoins leave the DevNonce counter where the last join put it. */
+	assert_int_equal(join(st, e, 11, &j), STORE_ERR_REPLAY);
+	rj_state(st, e, 5, 11, 0, 5);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE devices SET last_join_nonce = 16777214 "
+	    "WHERE dev_eui = %s",
+	    dev_sql(st, e, x, sizeof(x)));
+	raw_sql(st, sql);
+	assert_int_equal(rejoin(st, e, 1, 1, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 0xffffff);
+	assert_int_equal(rejoin(st, e, 1, 2, &j), STORE_ERR_EXHAUSTED);
+	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_ERR_EXHAUSTED);
+	assert_int_equal(join(st, e, 12, &j), STORE_ERR_EXHAUSTED);
+	rj_state(st, e, 0xffffff, 11, 1, 6);
+	rm(st, e);
+	store_close(st);
+}
+
+static void
+test_rejoin_callback_abort(void **state_)
+{
+	struct store *st = open_with(kek, 0);
+	struct store_session s;
+	struct jarg j;
+	char why[512];
+	uint64_t e = eui(0x24, 1);
+	int type;
+
+	(void)state_;
+	add(st, e, "1.1");
+	for (type = 0; type <= 2; type++) {
+		memset(&j, 0, sizeof(j));
+		j.ret = 1;
+		assert_int_equal(
+		    store_rejoin(st, e, type, 5, on_join, &j, why, sizeof(why)),
+		    STORE_ERR_ABORTED);
+		assert_non_null(strstr(why, "rejoin aborted"));
+		assert_int_equal(
+		    store_session_get(st, j.id, &s, why, sizeof(why)),
+		    STORE_ERR_NOTFOUND);
+	}
+	assert_int_equal(
+	    store_rejoin(st, e, 1, 5, no_session_id, NULL, why, sizeof(why)),
+	    STORE_ERR_ARG);
+	rj_state(st, e, 0, -1, -1, 0);
+	/* RJcount1 5 was not used up. */
+	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 1);
+	rj_state(st, e, 1, -1, 5, 1);
+	rm(st, e);
+	store_close(st);
+}
+
+/* The schema of version 1, exactly as the version 1 program made it. */
+static const char v1_sqlite[] =
+    "CREATE TABLE devices ("
+    " dev_eui TEXT PRIMARY KEY NOT NULL CHECK (length(dev_eui) = 16),"
+    " join_eui TEXT NOT NULL CHECK (length(join_eui) = 16),"
+    " mac_version TEXT NOT NULL,"
+    " keys BLOB NOT NULL,"
+    " has_nwk_key INTEGER NOT NULL,"
+    " home_net_id INTEGER NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " ns_kek_label TEXT NOT NULL,"
+    " as_kek_label TEXT NOT NULL,"
+    " last_join_nonce INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (last_join_nonce BETWEEN 0 AND 16777215),"
+    " last_dev_nonce INTEGER NOT NULL DEFAULT -1"
+    "  CHECK (last_dev_nonce BETWEEN -1 AND 65535),"
+    " joins INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE dev_nonces ("
+    " dev_eui TEXT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " dev_nonce INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " PRIMARY KEY (dev_eui, dev_nonce)) WITHOUT ROWID;"
+    "CREATE INDEX dev_nonces_seq ON dev_nonces (dev_eui, seq);"
+    "CREATE TABLE sessions ("
+    " session_key_id TEXT PRIMARY KEY NOT NULL,"
+    " dev_eui TEXT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " join_nonce INTEGER NOT NULL,"
+    " app_s_key BLOB NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX sessions_dev_eui ON sessions (dev_eui);"
+    "PRAGMA user_version = 1;"
+    "PRAGMA application_id = 1280459825;"; /* 0x4c524431, "LRD1" */
+
+static const char v1_pg[] =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
+    " version INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS devices ("
+    " dev_eui BIGINT PRIMARY KEY,"
+    " join_eui BIGINT NOT NULL,"
+    " mac_version TEXT NOT NULL,"
+    " keys BYTEA NOT NULL,"
+    " has_nwk_key BOOLEAN NOT NULL,"
+    " home_net_id BIGINT NOT NULL CHECK (home_net_id BETWEEN 0 AND 16777215),"
+    " as_id TEXT NOT NULL,"
+    " ns_kek_label TEXT NOT NULL,"
+    " as_kek_label TEXT NOT NULL,"
+    " last_join_nonce BIGINT NOT NULL DEFAULT 0"
+    "  CHECK (last_join_nonce BETWEEN 0 AND 16777215),"
+    " last_dev_nonce INTEGER NOT NULL DEFAULT -1"
+    "  CHECK (last_dev_nonce BETWEEN -1 AND 65535),"
+    " joins BIGINT NOT NULL DEFAULT 0 CHECK (joins BETWEEN 0 AND 4294967295));"
+    "CREATE INDEX IF NOT EXISTS devices_unsigned_order ON devices "
+    "((dev_eui # x'8000000000000000'::bigint));"
+    "CREATE TABLE IF NOT EXISTS dev_nonces ("
+    " dev_eui BIGINT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " dev_nonce INTEGER NOT NULL CHECK (dev_nonce BETWEEN 0 AND 65535),"
+    " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+    " PRIMARY KEY (dev_eui, dev_nonce));"
+    "CREATE INDEX IF NOT EXISTS dev_nonces_seq ON dev_nonces (dev_eui, seq);"
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " session_key_id TEXT PRIMARY KEY,"
+    " dev_eui BIGINT NOT NULL REFERENCES devices ON DELETE CASCADE,"
+    " join_nonce BIGINT NOT NULL,"
+    " app_s_key BYTEA NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " created BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sessions_dev_eui ON sessions (dev_eui);"
+    "INSERT INTO schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;";
+
+/* seal - the store's at-rest format, made here independently of it:
+ * nonce (12) | AES-256-GCM ciphertext | tag (16), under the run's KEK,
+ * with label | name as the additional data */
+static void
+seal(const char *label, const uint8_t *name, size_t namelen, const uint8_t *in,
+    size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t aad[320];
+	size_t al = strlen(label);
+	int l;
+
+	assert_non_null(c);
+	assert_true(al + namelen <= sizeof(aad));
+	memcpy(aad, label, al);
+	memcpy(aad + al, name, namelen);
+	assert_int_equal(RAND_bytes(out, 12), 1);
+	assert_int_equal(
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, kek_key, out), 1);
+	assert_int_equal(
+	    EVP_EncryptUpdate(c, NULL, &l, aad, (int)(al + namelen)), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, out + 12, &l, in, (int)len), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, out + 12 + len, &l), 1);
+	assert_int_equal(
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + len),
+	    1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* seal_keys - a device's root keys as the store seals them */
+static void
+seal_keys(const struct store_device *d, uint8_t out[60])
+{
+	uint8_t keys[32], name[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		name[i] = (uint8_t)(d->dev_eui >> (56 - 8 * i));
+	memcpy(keys, d->app_key, 16);
+	if (d->has_nwk_key)
+		memcpy(keys + 16, d->nwk_key, 16);
+	else
+		memset(keys + 16, 0, 16);
+	seal("loradane-keys-v1", name, 8, keys, 32, out);
+}
+
+/* sql_eui, sql_blob - literals of each backend's schema */
+static const char *
+sql_eui(bool pg, uint64_t e, char *buf, size_t len)
+{
+	if (pg)
+		snprintf(buf, len, "%lld", (long long)(int64_t)e);
+	else
+		snprintf(buf, len, "'%016llx'", (unsigned long long)e);
+	return buf;
+}
+
+static const char *
+sql_blob(bool pg, const uint8_t *b, size_t n, char *buf, size_t len)
+{
+	size_t i, o;
+
+	assert_true(len >= 2 * n + 16);
+	o = (size_t)snprintf(buf, len, "%s", pg ? "decode('" : "X'");
+	for (i = 0; i < n; i++, o += 2)
+		snprintf(buf + o, len - o, "%02x", b[i]);
+	snprintf(buf + o, len - o, "%s", pg ? "', 'hex')" : "'");
+	return buf;
+}
+
+/* db_sql - run SQL on a database behind no store (a SQLite path, or a
+ * libpq URI); if version is not NULL, the SQL is a query whose one value
+ * goes there */
+static void
+db_sql(bool pg, const char *target, const char *sql, long *version)
+{
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	PGconn *c;
+	PGresult *res;
+
+	if (pg) {
+		c = PQconnectdb(target);
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		res = PQexec(c, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+		if (version != NULL) {
+			assert_int_equal(PQntuples(res), 1);
+			*version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		}
+		PQclear(res);
+		PQfinish(c);
+		return;
+	}
+	assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	if (version == NULL) {
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	} else {
+		assert_int_equal(
+		    sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		*version = (long)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
+/* pg_other_db - the test URI with another database name */
+static void
+pg_other_db(const char *name, char *out, size_t len)
+{
+	const char *host = strstr(uri, "://"), *path, *query;
+
+	assert_non_null(host);
+	path = strchr(host + 3, '/');
+	query = strchr(host + 3, '?');
+	if (path == NULL || (query != NULL && path > query))
+		path = query != NULL ? query : uri + strlen(uri);
+	snprintf(out, len, "%.*s/%s%s", (int)(path - uri), uri, name,
+	    query != NULL ? query : "");
+}
+
+/*
+ * test_migrate_v1 - a version 1 store of the run's backend, made by hand
+ * (a new SQLite file, or a new PostgreSQL database): opened, it is
+ * upgraded in place and keeps every device, DevNonce and session.
+ */
+static void
+test_migrate_v1(void **state_)
+{
+	bool pg = strncmp(uri, "sqlite:", 7) != 0;
+	char target[600], raw[512], dbname[64], sql[2048], blob[256], why[512];
+	char xa[40], xb[40], xj[40], sid[64];
+	struct store_opts o = {target, kek, 0};
+	struct store_device a, b, got;
+	struct store_session s;
+	struct store *st = NULL;
+	struct jarg j;
+	uint8_t sealed[60], skey[16], sskey[44];
+	long version = 0;
+
+	(void)state_;
+	if (pg) {
+		snprintf(dbname, sizeof(dbname), "loradane_v1_%010llx",
+		    (unsigned long long)run_id);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
+		db_sql(true, uri, sql, NULL);
+		pg_other_db(dbname, raw, sizeof(raw));
+		snprintf(target, sizeof(target), "%s", raw);
+	} else {
+		snprintf(raw, sizeof(raw), "%s/v1.db", dir);
+		snprintf(target, sizeof(target), "sqlite:%s", raw);
+	}
+	db_sql(pg, raw, pg ? v1_pg : v1_sqlite, NULL);
+	/* A 1.1 device with a session, a 1.0.2 one with a DevNonce. */
+	device(&a, eui(0x25, 1), "1.1");
+	device(&b, eui(0x25, 2), "1.0.2");
+	seal_keys(&a, sealed);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO devices (dev_eui, join_eui, mac_version, keys, "
+	    "has_nwk_key, home_net_id, as_id, ns_kek_label, as_kek_label, "
+	    "last_join_nonce, last_dev_nonce, joins) VALUES (%s, %s, '1.1', "
+	    "%s, %s, 19, '_as-client.as.opb.test', 'ns-kek', '', 5, 9, 5)",
+	    sql_eui(pg, a.dev_eui, xa, sizeof(xa)),
+	    sql_eui(pg, a.join_eui, xj, sizeof(xj)),
+	    sql_blob(pg, sealed, sizeof(sealed), blob, sizeof(blob)),
+	    pg ? "true" : "1");
+	db_sql(pg, raw, sql, NULL);
+	seal_keys(&b, sealed);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO devices (dev_eui, join_eui, mac_version, keys, "
+	    "has_nwk_key, home_net_id, as_id, ns_kek_label, as_kek_label, "
+	    "last_join_nonce, last_dev_nonce, joins) VALUES (%s, %s, '1.0.2', "
+	    "%s, %s, 19, '_as-client.as.opb.test', '', '', 1, 77, 1);"
+	    "INSERT INTO dev_nonces (dev_eui, dev_nonce%s) VALUES (%s, 77%s)",
+	    sql_eui(pg, b.dev_eui, xb, sizeof(xb)), xj,
+	    sql_blob(pg, sealed, sizeof(sealed), blob, sizeof(blob)),
+	    pg ? "false" : "0", pg ? "" : ", seq", xb, pg ? "" : ", 1");
+	db_sql(pg, raw, sql, NULL);
+	snprintf(
+	    sid, sizeof(sid), "v1-session-%010llx", (unsigned long long)run_id);
+	memset(skey, 0x5a, sizeof(skey));
+	seal("loradane-appskey-v1", (const uint8_t *)sid, strlen(sid), skey, 16,
+	    sskey);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO sessions (session_key_id, dev_eui, join_nonce, "
+	    "app_s_key, as_id, created) VALUES ('%s', %s, 5, %s, "
+	    "'_as-client.as.opb.test', 1700000001)",
+	    sid, xa, sql_blob(pg, sskey, sizeof(sskey), blob, sizeof(blob)));
+	db_sql(pg, raw, sql, NULL);
+
+	/* Opened: upgraded in place. */
+	if (store_open(&o, &st, why, sizeof(why)) != STORE_OK)
+		fail_msg("store_open of a version 1 store: %s", why);
+	db_sql(pg, raw,
+	    pg ? "SELECT version FROM schema_version" : "PRAGMA user_version",
+	    &version);
+	assert_int_equal(version, 2);
+	assert_int_equal(
+	    store_device_get(st, a.dev_eui, &got, why, sizeof(why)), STORE_OK);
+	assert_memory_equal(got.app_key, a.app_key, 16);
+	assert_memory_equal(got.nwk_key, a.nwk_key, 16);
+	assert_true(got.has_nwk_key && got.home_net_id == 19);
+	assert_true(got.join_eui == a.join_eui);
+	assert_string_equal(got.mac_version, "1.1");
+	assert_string_equal(got.as_id, "_as-client.as.opb.test");
+	assert_string_equal(got.ns_kek_label, "ns-kek");
+	rj_state(st, a.dev_eui, 5, 9, -1, 5);
+	assert_int_equal(
+	    store_device_get(st, b.dev_eui, &got, why, sizeof(why)), STORE_OK);
+	assert_memory_equal(got.app_key, b.app_key, 16);
+	assert_false(got.has_nwk_key);
+	rj_state(st, b.dev_eui, 1, 77, -1, 1);
+	assert_int_equal(
+	    store_session_get(st, sid, &s, why, sizeof(why)), STORE_OK);
+	assert_memory_equal(s.app_s_key, skey, 16);
+	assert_true(s.dev_eui == a.dev_eui && s.join_nonce == 5);
+	/* It works as a version 2 store. */
+	assert_int_equal(join(st, b.dev_eui, 77, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, b.dev_eui, 78, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 2);
+	assert_int_equal(rejoin(st, b.dev_eui, 0, 0, &j), STORE_ERR_ARG);
+	assert_int_equal(rejoin(st, a.dev_eui, 1, 0, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 6);
+	assert_memory_equal(j.app_key, a.app_key, 16);
+	assert_int_equal(rejoin(st, a.dev_eui, 1, 0, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, a.dev_eui, 9, &j), STORE_ERR_REPLAY);
+	assert_int_equal(join(st, a.dev_eui, 10, &j), STORE_OK);
+	assert_int_equal(j.join_nonce, 7);
+	store_close(st);
+	/* Opened again (version 2: nothing to do), the state is there. */
+	st = NULL;
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_OK);
+	rj_state(st, a.dev_eui, 7, 10, 0, 7);
+	store_close(st);
+	/* A version from the future is refused, not touched. */
+	db_sql(pg, raw,
+	    pg ? "UPDATE schema_version SET version = 99"
+	       : "PRAGMA user_version = 99",
+	    NULL);
+	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_DB);
+	assert_null(st);
+	assert_non_null(strstr(why, "schema version 99"));
+	if (pg) {
+		snprintf(
+		    sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", dbname);
+		db_sql(true, uri, sql, NULL);
+	}
+}
+
 int
 main(void)
 {
@@ -911,6 +1463,12 @@ main(void)
 	    cmocka_unit_test(test_session_get),
 	    cmocka_unit_test(test_concurrent_joins),
 	    cmocka_unit_test(test_durable_across_reopen),
+	    cmocka_unit_test(test_rejoin_type1_counter),
+	    cmocka_unit_test(test_rejoin_types_0_2),
+	    cmocka_unit_test(test_rejoin_needs_1_1),
+	    cmocka_unit_test(test_rejoin_shares_join_nonce),
+	    cmocka_unit_test(test_rejoin_callback_abort),
+	    cmocka_unit_test(test_migrate_v1),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

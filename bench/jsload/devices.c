@@ -1,0 +1,355 @@
+/*
+ * devices.c - jsload's devices: the devices file, the pool of idle
+ * devices, DevNonce choice, the JoinReq of a request, and the checks a
+ * device makes of its join-accept.
+ *
+ * DevNonces follow the device's MAC version: a counter for 1.0.4 and 1.1
+ * (it keeps going up after an unanswered request, since the Join Server
+ * may have committed it), random for the older ones, never a value sent
+ * before (a real device could repeat one, but then a refusal would be
+ * right and would hide a refusal that is wrong).  P percent of requests
+ * instead replay a DevNonce the device already had ACCEPTED: these must
+ * be refused.  The client knows only what it sent: against a store that
+ * already saw these devices, start the counters above their last
+ * DevNonce (--devnonce-start), and expect refusals of random DevNonces
+ * that an earlier run used.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "backend/bi.h"
+#include "lorawan/crypto.h"
+#include "lorawan/ids.h"
+#include "lorawan/join.h"
+#include "lorawan/phy.h"
+#include "util/bytes.h"
+
+#include "jsload.h"
+
+/* next_word - the next blank-separated word of *p, NUL-terminated */
+static char *
+next_word(char **p)
+{
+	char *w = *p + strspn(*p, " \t\r\n");
+	char *e = w + strcspn(w, " \t\r\n");
+
+	*p = *e != '\0' ? e + 1 : e;
+	*e = '\0';
+	return w;
+}
+
+/* device_line - one line of the devices file; why it is bad, or NULL */
+static const char *
+device_line(char *line, struct device *d)
+{
+	char *p = line, *w[7];
+	const char *err;
+	uint8_t net[3];
+	int n = 0;
+
+	while (n < 7 && *(w[n] = next_word(&p)) != '\0')
+		n++;
+	if (n == 0 || w[0][0] == '#')
+		return "";
+	if (n < 5 || n > 6)
+		return "expected DevEUI JoinEUI MACVersion AppKey [NwkKey] "
+		       "HomeNetID";
+	memset(d, 0, sizeof(*d));
+	if (lw_eui64_parse(w[0], &d->dev_eui) != LW_OK)
+		return "DevEUI: not an EUI-64";
+	if (lw_eui64_parse(w[1], &d->join_eui) != LW_OK)
+		return "JoinEUI: not an EUI-64";
+	if ((d->macv = bi_macv_parse(w[2])) == BI_MACV_UNKNOWN)
+		return "MACVersion: not 1.0, 1.0.1 ... 1.0.4 or 1.1";
+	d->v11 = d->macv == BI_MACV_1_1;
+	d->counter = d->macv >= BI_MACV_1_0_4;
+	if (bytes_from_hex_exact(w[3], d->app_key, 16, &err) != 0)
+		return "AppKey: not 32 hex digits";
+	if (n == 6) {
+		d->has_nwk_key = true;
+		if (bytes_from_hex_exact(w[4], d->nwk_key, 16, &err) != 0)
+			return "NwkKey: not 32 hex digits";
+	} else if (d->v11)
+		return "NwkKey: required for MAC version 1.1";
+	if (bytes_from_hex_exact(w[n - 1], net, 3, &err) != 0)
+		return "HomeNetID: not 6 hex digits";
+	d->home_net_id =
+	    (uint32_t)net[0] << 16 | (uint32_t)net[1] << 8 | net[2];
+	return NULL;
+}
+
+int
+read_devices(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[LINE_MAX_LEN];
+	struct device d, *nd;
+	const char *err;
+	int lineno = 0, cap = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "jsload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f))
+			err = "line too long";
+		else
+			err = device_line(line, &d);
+		if (err != NULL && err[0] == '\0')
+			continue;
+		if (err != NULL) {
+			fprintf(
+			    stderr, "jsload: %s:%d: %s\n", path, lineno, err);
+			fclose(f);
+			return -1;
+		}
+		for (int i = 0; i < L.ndevs; i++)
+			if (L.devs[i].dev_eui == d.dev_eui) {
+				fprintf(stderr,
+				    "jsload: %s:%d: DevEUI given twice\n", path,
+				    lineno);
+				fclose(f);
+				return -1;
+			}
+		if (L.ndevs == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((nd = realloc(L.devs, (size_t)cap * sizeof(*nd))) ==
+			    NULL) {
+				fclose(f);
+				return -1;
+			}
+			L.devs = nd;
+		}
+		d.next_nonce = L.devnonce_start;
+		if (!d.counter &&
+		    (d.sent = calloc(DEVNONCE_SPACE / 8, 1)) == NULL) {
+			fclose(f);
+			return -1;
+		}
+		L.devs[L.ndevs++] = d;
+	}
+	fclose(f);
+	if (L.ndevs == 0) {
+		fprintf(stderr, "jsload: %s: no device\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Devices: the idle pool, DevNonces.
+ */
+
+/* idle_pool_init - every device idle */
+int
+idle_pool_init(void)
+{
+	if ((L.idle = calloc((size_t)L.ndevs, sizeof(*L.idle))) == NULL)
+		return -1;
+	for (int i = 0; i < L.ndevs; i++)
+		give_back_device(i);
+	return 0;
+}
+
+int
+take_idle_device(void)
+{
+	uint32_t i;
+	int d;
+
+	while (L.nidle > 0) {
+		i = rnd_below((uint32_t)L.nidle);
+		d = L.idle[i];
+		L.idle[i] = L.idle[--L.nidle];
+		if (!L.devs[d].exhausted)
+			return d;
+		/* An exhausted device leaves the pool for good. */
+	}
+	return -1;
+}
+
+void
+give_back_device(int d)
+{
+	L.idle[L.nidle++] = d;
+}
+
+/* devices_free - the devices (their keys wiped) and the idle pool */
+void
+devices_free(void)
+{
+	for (int i = 0; i < L.ndevs; i++) {
+		free(L.devs[i].sent);
+		free(L.devs[i].acc);
+	}
+	OPENSSL_cleanse(L.devs, (size_t)L.ndevs * sizeof(*L.devs));
+	free(L.devs);
+	free(L.idle);
+}
+
+/* fresh_nonce - a DevNonce this device never sent; -1 if none is left */
+static int
+fresh_nonce(struct device *d)
+{
+	uint32_t v;
+
+	if (d->counter) {
+		if (d->next_nonce >= DEVNONCE_SPACE)
+			return -1;
+		return (int)d->next_nonce++;
+	}
+	if (d->nsent >= DEVNONCE_SPACE)
+		return -1;
+	/* Random, then the next unused value: uniform enough, and bounded. */
+	v = rnd_below(DEVNONCE_SPACE);
+	while (d->sent[v / 8] & (1u << (v % 8)))
+		v = (v + 1) % DEVNONCE_SPACE;
+	d->sent[v / 8] |= (uint8_t)(1u << (v % 8));
+	d->nsent++;
+	return (int)v;
+}
+
+/* root_key - the key of a join-request MIC and of a join-accept's
+ * encryption, as lib/lorawan/join.c chooses it on the server side */
+static const uint8_t *
+root_key(const struct device *d)
+{
+	return d->has_nwk_key ? d->nwk_key : d->app_key;
+}
+
+/* build_join_request - the 23-byte PHYPayload, MIC included */
+static int
+build_join_request(const struct device *d, uint16_t dev_nonce, uint8_t *out)
+{
+	struct lw_frame f;
+	size_t n;
+
+	memset(&f, 0, sizeof(f));
+	f.mtype = LW_MT_JOIN_REQUEST;
+	f.u.jr.join_eui = d->join_eui;
+	f.u.jr.dev_eui = d->dev_eui;
+	f.u.jr.dev_nonce = dev_nonce;
+	if (lw_phy_encode(&f, out, LW_JOIN_REQUEST_LEN, &n, NULL) != LW_OK ||
+	    n != LW_JOIN_REQUEST_LEN)
+		return -1;
+	return lw_mic_join_request(
+		   L.crypto, root_key(d), out, n - 4, out + n - 4) == LW_OK
+	    ? 0
+	    : -1;
+}
+
+/*
+ * make_join_req - the request q of device di (a replay, or a fresh
+ * DevNonce) and its JoinReq, encoded into *body (the caller's to free).
+ * -1 when the device has no fresh DevNonce left: it is marked exhausted,
+ * q->dev is -1.  Exits with 2 when the JoinReq cannot be built.
+ */
+int
+make_join_req(struct request *q, int di, char **body, size_t *blen)
+{
+	struct device *d = &L.devs[di];
+	uint8_t phy[LW_JOIN_REQUEST_LEN];
+	struct bi_error err;
+	struct bi_msg m;
+	int nonce;
+
+	memset(q, 0, sizeof(*q));
+	q->dev = di;
+	if (d->nacc > 0 && L.replay_pct > 0 && rnd_below(100) < L.replay_pct) {
+		q->replay = true;
+		q->dev_nonce = d->acc[rnd_below((uint32_t)d->nacc)].dev_nonce;
+	} else {
+		if ((nonce = fresh_nonce(d)) < 0) {
+			d->exhausted = true;
+			q->dev = -1;
+			return -1;
+		}
+		q->dev_nonce = (uint16_t)nonce;
+	}
+	q->txid = ++L.txid;
+	q->dev_addr = (uint32_t)rnd();
+	q->dl_settings = d->v11 ? LW_DLSETTINGS_OPTNEG : 0;
+	bi_msg_init(&m, BI_JOIN_REQ);
+	bi_id_from_netid(
+	    d->home_net_id, m.hdr.sender_id, sizeof(m.hdr.sender_id));
+	bi_id_from_eui64(
+	    d->join_eui, m.hdr.receiver_id, sizeof(m.hdr.receiver_id));
+	m.hdr.transaction_id = q->txid;
+	m.join_req.mac_version = d->macv;
+	if (build_join_request(d, q->dev_nonce, phy) != 0) {
+		fprintf(stderr, "jsload: cannot build a join-request\n");
+		exit(2);
+	}
+	memcpy(m.join_req.phy_payload, phy, sizeof(phy));
+	m.join_req.phy_payload_len = sizeof(phy);
+	m.join_req.dev_eui = d->dev_eui;
+	m.join_req.dev_addr = q->dev_addr;
+	m.join_req.dl_settings = q->dl_settings;
+	m.join_req.rx_delay = RX_DELAY;
+	if (bi_encode(&m, body, blen, &err) != BI_OK) {
+		fprintf(stderr, "jsload: JoinReq: %s\n", err.text);
+		exit(2);
+	}
+	return 0;
+}
+
+/*
+ * check_accept - what a device does with a join-accept: decrypt it,
+ * verify its MIC (1.1 with OptNeg: JSIntKey over JoinReqType, JoinEUI and
+ * DevNonce too), and compare its fields with the request.  Sets
+ * *join_nonce; returns NULL or why it is bad.
+ */
+const char *
+check_accept(const struct device *d, const struct request *q,
+    const uint8_t *phy, size_t len, uint32_t *join_nonce)
+{
+	uint8_t msg[1 + LW_JA_PLAIN_CFLIST_LEN + 4], mic[4];
+	uint8_t jsint[16], jsenc[16];
+	struct lw_join_accept ja;
+	struct lw_frame f;
+	size_t plen;
+	int rc;
+
+	if (lw_phy_decode(phy, len, &f, NULL) != LW_OK ||
+	    f.mtype != LW_MT_JOIN_ACCEPT)
+		return "PHYPayload is not a join-accept";
+	plen = f.u.ja.len;
+	msg[0] = phy[0];
+	if (lw_join_accept_decrypt(
+		L.crypto, root_key(d), f.u.ja.bytes, plen, msg + 1) != LW_OK)
+		return "join-accept does not decrypt";
+	if (lw_join_accept_decode(msg + 1, plen - 4, &ja, NULL) != LW_OK)
+		return "join-accept plaintext does not decode";
+	if ((ja.dl_settings & LW_DLSETTINGS_OPTNEG) != 0) {
+		if (!d->v11 || !d->has_nwk_key)
+			return "OptNeg set for a 1.0 device";
+		rc = lw_derive_js_keys(
+		    L.crypto, d->nwk_key, d->dev_eui, jsint, jsenc);
+		if (rc == LW_OK)
+			rc = lw_mic_join_accept_11(L.crypto, jsint,
+			    LW_JOIN_REQ_TYPE_JOIN, d->join_eui, q->dev_nonce,
+			    msg, 1 + plen - 4, mic);
+	} else
+		rc = lw_mic_join_accept_10(
+		    L.crypto, root_key(d), msg, 1 + plen - 4, mic);
+	if (rc != LW_OK)
+		return "MIC computation failed";
+	if (lw_mic_check(mic, msg + 1 + plen - 4) != LW_OK)
+		return "join-accept MIC does not verify";
+	if (ja.net_id != d->home_net_id)
+		return "join-accept NetID is not the home NetID";
+	if (ja.dev_addr != q->dev_addr)
+		return "join-accept DevAddr is not the one asked for";
+	if (ja.dl_settings != q->dl_settings || ja.rx_delay != RX_DELAY)
+		return "join-accept DLSettings or RxDelay differ";
+	*join_nonce = ja.join_nonce;
+	return NULL;
+}
