@@ -68,7 +68,8 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh $(BUILD); rc=$$?; bench/run-join.sh $(BUILD) || rc=1; \
-	    bench/run-zone.sh $(BUILD) || rc=1; exit $$rc
+	    bench/run-zone.sh $(BUILD) || rc=1; bench/run-js.sh $(BUILD) || rc=1; \
+	    exit $$rc
 
 lint:
 	@tests/scripts/t_style.sh

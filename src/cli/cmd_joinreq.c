@@ -45,7 +45,7 @@ cmd_joinreq(int argc, char **argv)
 	struct lw_frame f;
 	struct lw_phy_error e;
 	struct lw_crypto *c;
-	uint8_t key[16], out[LW_PHY_MAX], jsint[16], jsenc[16], netid[3];
+	uint8_t key[16], out[LW_PHY_MAX], jsint[16], jsenc[16], netid[3] = {0};
 	uint64_t dev_eui = 0, join_eui = 0;
 	long rejoin = -1;
 	unsigned long long v;
@@ -121,9 +121,12 @@ cmd_joinreq(int argc, char **argv)
 		f.mtype = LW_MT_REJOIN_REQUEST;
 		f.u.rj.rejoin_type = (uint8_t)rejoin;
 		f.u.rj.dev_eui = dev_eui;
-		f.u.rj.join_eui = join_eui;
-		f.u.rj.net_id = (uint32_t)netid[0] << 16 |
-		    (uint32_t)netid[1] << 8 | netid[2];
+		/* Type 1 carries the JoinEUI, types 0 and 2 the NetID. */
+		if (rejoin == 1)
+			f.u.rj.join_eui = join_eui;
+		else
+			f.u.rj.net_id = (uint32_t)netid[0] << 16 |
+			    (uint32_t)netid[1] << 8 | netid[2];
 		f.u.rj.rj_count = (uint16_t)nonce;
 	}
 	if ((r = lw_phy_encode(&f, out, sizeof(out), &n, &e)) != LW_OK) {

@@ -38,6 +38,10 @@ function unwrap(env) {
 }
 
 check("Result is Success", ans.Result && ans.Result.ResultCode === "Success", JSON.stringify(ans.Result));
+if (!ans.PHYPayload) {
+  check("the answer carries a PHYPayload", false);
+  process.exit(1);
+}
 const enc = lp.fromWire(H(ans.PHYPayload));
 check("PHYPayload is a Join Accept", enc.getMType() === "Join Accept", enc.getMType());
 const dn = be(spec.dev_nonce, 2);
