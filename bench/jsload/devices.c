@@ -29,33 +29,21 @@
 #include "lorawan/join.h"
 #include "lorawan/phy.h"
 #include "util/bytes.h"
+#include "util/config.h"
 
 #include "jsload.h"
-
-/* next_word - the next blank-separated word of *p, NUL-terminated */
-static char *
-next_word(char **p)
-{
-	char *w = *p + strspn(*p, " \t\r\n");
-	char *e = w + strcspn(w, " \t\r\n");
-
-	*p = *e != '\0' ? e + 1 : e;
-	*e = '\0';
-	return w;
-}
 
 /* device_line - one line of the devices file; why it is bad, or NULL */
 static const char *
 device_line(char *line, struct device *d)
 {
-	char *p = line, *w[7];
+	char *w[7];
 	const char *err;
 	uint8_t net[3];
-	int n = 0;
+	int n;
 
-	while (n < 7 && *(w[n] = next_word(&p)) != '\0')
-		n++;
-	if (n == 0 || w[0][0] == '#')
+	/* The configuration files' tokenizer: "#" comments, blank lines. */
+	if ((n = cfg_split(line, w, 7, &err)) == 0)
 		return "";
 	if (n < 5 || n > 6)
 		return "expected DevEUI JoinEUI MACVersion AppKey [NwkKey] "

@@ -17,6 +17,7 @@
 #include "lorawan/ids.h"
 #include "store/store.h"
 #include "util/bytes.h"
+#include "util/config.h"
 
 #define CSV_HEADER                                                             \
 	"DevEUI,JoinEUI,MACVersion,AppKey,NwkKey,HomeNetID,ASID,NSKEKLabel,"   \
@@ -124,29 +125,21 @@ parse_netid(const char *s, uint32_t *netid)
 	return 0;
 }
 
-/* next_word - the next blank-separated word of *p, NUL-terminated */
-static char *
-next_word(char **p)
-{
-	char *w = *p + strspn(*p, " \t\r\n");
-	char *e = w + strcspn(w, " \t\r\n");
-
-	*p = *e != '\0' ? e + 1 : e;
-	*e = '\0';
-	return w;
-}
-
 /* key_line - one "NAME HEX" line of a keys file into d */
 static const char *
 key_line(char *line, struct store_device *d, bool *app)
 {
-	char *p = line, *name = next_word(&p), *hex = next_word(&p);
+	char *w[3], *name, *hex;
 	const char *err;
+	int n;
 
-	if (*name == '\0' || *name == '#')
+	/* The configuration files' tokenizer: "#" comments, blank lines. */
+	if ((n = cfg_split(line, w, 3, &err)) == 0)
 		return NULL;
-	if (*next_word(&p) != '\0')
+	if (n != 2)
 		return "expected NAME HEX";
+	name = w[0];
+	hex = w[1];
 	if (strcasecmp(name, "AppKey") == 0 && !*app) {
 		*app = true;
 		if (bytes_from_hex_exact(hex, d->app_key, 16, &err) != 0)

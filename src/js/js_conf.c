@@ -61,37 +61,39 @@ readable(const char *path, char *why, size_t n)
 	return 0;
 }
 
+/* addr_port - "ADDRESS PORT" into a listening address and port */
 static int
-set_listen(void *t, const struct cfg_line *l, char *why, size_t n)
+addr_port(const struct cfg_line *l, char *addr, size_t addrlen, uint16_t *port,
+    char *why, size_t n)
 {
-	struct js_conf *c = t;
 	unsigned char a[16];
-	unsigned long long port;
+	unsigned long long v;
 
 	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
 	    inet_pton(AF_INET6, l->argv[0], a) != 1)
 		return fail(why, n, "'%s' is not an IP address", l->argv[0]);
-	if (number(l->argv[1], 1, 65535, &port, why, n) != 0)
+	if (number(l->argv[1], 1, 65535, &v, why, n) != 0)
 		return -1;
-	c->listen_port = (uint16_t)port;
-	return copy(c->listen_addr, sizeof(c->listen_addr), l->argv[0], why, n);
+	*port = (uint16_t)v;
+	return copy(addr, addrlen, l->argv[0], why, n);
+}
+
+static int
+set_listen(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+
+	return addr_port(
+	    l, c->listen_addr, sizeof(c->listen_addr), &c->listen_port, why, n);
 }
 
 static int
 set_metrics(void *t, const struct cfg_line *l, char *why, size_t n)
 {
 	struct js_conf *c = t;
-	unsigned char a[16];
-	unsigned long long port;
 
-	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
-	    inet_pton(AF_INET6, l->argv[0], a) != 1)
-		return fail(why, n, "'%s' is not an IP address", l->argv[0]);
-	if (number(l->argv[1], 1, 65535, &port, why, n) != 0)
-		return -1;
-	c->metrics_port = (uint16_t)port;
-	return copy(
-	    c->metrics_addr, sizeof(c->metrics_addr), l->argv[0], why, n);
+	return addr_port(l, c->metrics_addr, sizeof(c->metrics_addr),
+	    &c->metrics_port, why, n);
 }
 
 static int
