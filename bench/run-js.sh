@@ -132,16 +132,10 @@ HZ=$(getconf CLK_TCK)
 
 T=$(mktemp -d "$BASEDIR/loradane-bench-js.XXXXXX") || die "mktemp in $BASEDIR"
 SHM=""
-pids=""
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
 cleanup() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	"$top/tests/fixture/nsd-ctl.sh" stop "$T/fx" >/dev/null 2>&1
+	stop_servers "$T/fx"
 	rm -rf "$T"
 	[ -n "$SHM" ] && rm -rf "$SHM"
 }

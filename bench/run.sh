@@ -59,16 +59,10 @@ fi
 . "$top/tests/fixture/ports.sh"
 
 FIX=$(mktemp -d /tmp/loradane-bench.XXXXXX)
-pids=""
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
 cleanup() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	"$top/tests/fixture/nsd-ctl.sh" stop "$FIX/fx" >/dev/null 2>&1
+	stop_servers "$FIX/fx"
 	rm -rf "$FIX"
 }
 trap cleanup EXIT
