@@ -125,13 +125,17 @@ run_one() {
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	run_one "$(basename "$t")" "$t"
-	# The store suite once more, against PostgreSQL
-	[ "$(basename "$t")" = test_store ] || continue
+	# The store suites once more, against PostgreSQL
+	name=$(basename "$t")
+	case $name in
+	test_store | test_store_*) ;;
+	*) continue ;;
+	esac
 	if [ -n "$LORADANE_TEST_PG_URI" ]; then
-		run_one "test_store[postgresql]" env \
+		run_one "$name[postgresql]" env \
 		    LORADANE_TEST_STORE_URI="$LORADANE_TEST_PG_URI" "$t"
-	elif selected "test_store[postgresql]"; then
-		report fail "test_store[postgresql]: not run: no PostgreSQL"
+	elif selected "$name[postgresql]"; then
+		report fail "$name[postgresql]: not run: no PostgreSQL"
 	fi
 done
 for t in "$top"/tests/scripts/t_*.sh; do

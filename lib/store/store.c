@@ -347,12 +347,27 @@ store_close(struct store *st)
 	free(st);
 }
 
-/* tx_begin, tx_end, tx_abort - a transaction, remembered for store_close */
+/*
+ * tx_begin, tx_commit, tx_abort - one call's transaction, remembered for
+ * store_close.  Inside a batch (store_batch_begin) the call's work is a
+ * savepoint of the batch's transaction instead: its failure undoes only
+ * its own work, and its success is durable only with the batch's commit.
+ */
 static int
 tx_begin(struct store *st, char *why, size_t n)
 {
-	int rc = st->be->tx_begin(st, why, n);
+	int rc;
 
+	if (st->batch) {
+		if (st->batch_broken)
+			return fail(STORE_ERR_DB, why, n,
+			    "an earlier failure in this batch left it "
+			    "unusable");
+		rc = st->be->savepoint(st, STORE_SP_SET, why, n);
+		st->in_savepoint = rc == STORE_OK;
+		return rc;
+	}
+	rc = st->be->tx_begin(st, why, n);
 	st->in_tx = rc == STORE_OK;
 	return rc;
 }
@@ -360,6 +375,14 @@ tx_begin(struct store *st, char *why, size_t n)
 static void
 tx_abort(struct store *st)
 {
+	if (st->batch) {
+		if (st->in_savepoint &&
+		    st->be->savepoint(st, STORE_SP_ROLLBACK, NULL, 0) !=
+			STORE_OK)
+			st->batch_broken = true;
+		st->in_savepoint = false;
+		return;
+	}
 	if (st->in_tx)
 		st->be->tx_rollback(st);
 	st->in_tx = false;
@@ -368,12 +391,64 @@ tx_abort(struct store *st)
 static int
 tx_commit(struct store *st, char *why, size_t n)
 {
-	int rc = st->be->tx_commit(st, why, n);
+	int rc;
 
+	if (st->batch) {
+		rc = st->be->savepoint(st, STORE_SP_RELEASE, why, n);
+		if (rc != STORE_OK)
+			tx_abort(st);
+		st->in_savepoint = false;
+		return rc;
+	}
+	rc = st->be->tx_commit(st, why, n);
 	if (rc != STORE_OK)
 		tx_abort(st); /* a failed COMMIT may leave it open */
 	st->in_tx = false;
 	return rc;
+}
+
+int
+store_batch_begin(struct store *st, char *why, size_t whylen)
+{
+	int rc;
+
+	if (st == NULL || st->batch || st->in_tx)
+		return fail(STORE_ERR_ARG, why, whylen,
+		    "no store, or a transaction is already open");
+	if ((rc = tx_begin(st, why, whylen)) != STORE_OK)
+		return rc;
+	st->batch = true;
+	st->batch_broken = false;
+	return STORE_OK;
+}
+
+int
+store_batch_commit(struct store *st, char *why, size_t whylen)
+{
+	bool broken;
+
+	if (st == NULL || !st->batch)
+		return fail(STORE_ERR_ARG, why, whylen, "no batch is open");
+	broken = st->batch_broken;
+	st->batch = false;
+	st->batch_broken = false;
+	if (broken) {
+		tx_abort(st);
+		return fail(STORE_ERR_DB, why, whylen,
+		    "a savepoint could not be rolled back: the batch is "
+		    "undone");
+	}
+	return tx_commit(st, why, whylen);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	if (st == NULL || !st->batch)
+		return;
+	st->batch = false;
+	st->batch_broken = false;
+	tx_abort(st);
 }
 
 int

@@ -183,6 +183,34 @@ int store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 int store_rejoin(struct store *st, uint64_t dev_eui, int rejoin_type,
     uint16_t rj_count, store_join_cb *cb, void *arg, char *why, size_t whylen);
 
+/*
+ * Group commit.  The calls between store_batch_begin and
+ * store_batch_commit share one transaction and one durable commit, which
+ * a busy Join Server pays once for many joins instead of once each.
+ * Each writing call in the batch (a join, a rejoin, an add...) is a
+ * savepoint: if it fails, its own work is undone and the batch goes on.
+ * Nothing in the batch is durable, and no answer built on it may leave,
+ * until store_batch_commit returns STORE_OK.  If it does not, everything
+ * in the batch is undone, and every answer built on it must become a
+ * failure.
+ * Joins in one batch lock their devices until the commit: callers that
+ * run batches on several connections take the joins of a batch in
+ * DevEUI order, so that two batches never wait for each other's locks
+ * (PostgreSQL would end such a deadlock by failing one batch).
+ */
+
+/** @return STORE_OK, STORE_ERR_ARG (a transaction is open), STORE_ERR_DB. */
+int store_batch_begin(struct store *st, char *why, size_t whylen);
+
+/**
+ * Commit the batch durably.
+ * @return STORE_OK, or STORE_ERR_DB: nothing in the batch happened.
+ */
+int store_batch_commit(struct store *st, char *why, size_t whylen);
+
+/** Undo the whole batch; st may be NULL, and no batch is a no-op. */
+void store_batch_abort(struct store *st);
+
 /** @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_KEK, STORE_ERR_DB. */
 int store_session_get(struct store *st, const char *session_key_id,
     struct store_session *out, char *why, size_t whylen);

@@ -41,6 +41,8 @@ struct store_session_row {
 
 enum store_write { STORE_INSERT, STORE_REPLACE_CONFIG, STORE_UPDATE_STATE };
 
+enum store_sp { STORE_SP_SET, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
+
 typedef int store_row_cb(void *arg, const struct store_device_row *row);
 
 /*
@@ -59,6 +61,11 @@ struct store_backend {
 	/* Durable when it returns (synchronous commit). */
 	int (*tx_commit)(struct store *st, char *why, size_t n);
 	void (*tx_rollback)(struct store *st);
+	/* Inside a transaction, one savepoint at a time (group commit):
+	 * set it, release it (keep its work), or roll back to it and
+	 * release it (drop its work, keep the transaction usable). */
+	int (*savepoint)(
+	    struct store *st, enum store_sp op, char *why, size_t n);
 	/* for_update: lock the row until the transaction ends (PostgreSQL:
 	 * SELECT ... FOR UPDATE; SQLite's write lock already serialises). */
 	int (*device_read)(struct store *st, uint64_t dev_eui, bool for_update,
@@ -96,6 +103,9 @@ struct store {
 	uint8_t kek[32];
 	unsigned dev_nonce_history;
 	bool in_tx;
+	bool batch;        /* in store_batch_begin .. _commit */
+	bool in_savepoint; /* a call's savepoint inside the batch */
+	bool batch_broken; /* a savepoint could not be rolled back */
 };
 
 #endif /* LIB_STORE_STORE_INT_H */

@@ -763,6 +763,36 @@ pg_tx_rollback(struct store *st)
 }
 
 static int
+pg_savepoint(struct store *st, enum store_sp op, char *why, size_t n)
+{
+	struct pg *pg = st->db;
+	int rc;
+
+	if (!pg->in_tx) {
+		pg_why(pg, why, n, "savepoint", "no transaction is open");
+		return STORE_ERR_DB;
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return pg_conn_fail(pg, "savepoint", why, n);
+	switch (op) {
+	case STORE_SP_SET:
+		return pg_simple(
+		    pg, "SAVEPOINT call", "savepoint", why, n, NULL, 0);
+	case STORE_SP_RELEASE:
+		return pg_simple(
+		    pg, "RELEASE SAVEPOINT call", "release", why, n, NULL, 0);
+	case STORE_SP_ROLLBACK:
+		/* Also what makes an aborted transaction usable again. */
+		rc = pg_simple(pg, "ROLLBACK TO SAVEPOINT call", "rollback to",
+		    why, n, NULL, 0);
+		return rc != STORE_OK ? rc
+				      : pg_simple(pg, "RELEASE SAVEPOINT call",
+					    "release", why, n, NULL, 0);
+	}
+	return STORE_ERR_ARG;
+}
+
+static int
 pg_device_read(struct store *st, uint64_t dev_eui, bool for_update,
     struct store_device_row *row, char *why, size_t n)
 {
@@ -974,6 +1004,7 @@ const struct store_backend store_backend_pg = {
     .tx_begin = pg_tx_begin,
     .tx_commit = pg_tx_commit,
     .tx_rollback = pg_tx_rollback,
+    .savepoint = pg_savepoint,
     .device_read = pg_device_read,
     .device_write = pg_device_write,
     .device_delete = pg_device_delete,

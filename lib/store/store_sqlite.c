@@ -77,6 +77,9 @@ enum sq_stmt {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SP_SET,
+	S_SP_RELEASE,
+	S_SP_ROLLBACK,
 	S_DEV_READ,
 	S_DEV_INSERT,
 	S_DEV_UPSERT,
@@ -95,6 +98,9 @@ static const char *const sq_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_SP_SET] = "SAVEPOINT call",
+    [S_SP_RELEASE] = "RELEASE call",
+    [S_SP_ROLLBACK] = "ROLLBACK TO call",
     [S_DEV_READ] = "SELECT " DEV_COLS " FROM devices WHERE dev_eui = ?1",
     [S_DEV_INSERT] = "INSERT INTO devices (" DEV_COLS ") VALUES "
 		     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, -1, 0, -1)",
@@ -443,6 +449,25 @@ sq_tx_rollback(struct store *st)
 }
 
 static int
+sq_savepoint(struct store *st, enum store_sp op, char *why, size_t n)
+{
+	int rc;
+
+	switch (op) {
+	case STORE_SP_SET:
+		return sq_simple(st, S_SP_SET, why, n);
+	case STORE_SP_RELEASE:
+		return sq_simple(st, S_SP_RELEASE, why, n);
+	case STORE_SP_ROLLBACK:
+		/* ROLLBACK TO keeps the savepoint open: release it too. */
+		rc = sq_simple(st, S_SP_ROLLBACK, why, n);
+		return rc != STORE_OK ? rc
+				      : sq_simple(st, S_SP_RELEASE, why, n);
+	}
+	return STORE_ERR_ARG;
+}
+
+static int
 sq_device_read(struct store *st, uint64_t dev_eui, bool for_update,
     struct store_device_row *row, char *why, size_t n)
 {
@@ -655,6 +680,7 @@ const struct store_backend store_backend_sqlite = {
     .tx_begin = sq_tx_begin,
     .tx_commit = sq_tx_commit,
     .tx_rollback = sq_tx_rollback,
+    .savepoint = sq_savepoint,
     .device_read = sq_device_read,
     .device_write = sq_device_write,
     .device_delete = sq_device_delete,

@@ -305,6 +305,8 @@ int
 js_conf_load(
     const char *path, struct js_conf *c, js_conf_report_fn *report, void *arg)
 {
+	int errors;
+
 	memset(c, 0, sizeof(*c));
 	if (strlen(path) >= sizeof(c->path))
 		return -1;
@@ -314,9 +316,16 @@ js_conf_load(
 	c->request_timeout_s = 10;
 	c->max_body = 65536;
 	c->max_connections = 1024;
-	c->workers = 2;
 	c->dns_timeout_ms = 3000;
-	return cfg_read_file(path, js_table, c, report, arg);
+	errors = cfg_read_file(path, js_table, c, report, arg);
+	if (errors != 0)
+		return errors;
+	/* SQLite has one writer at a time: a second connection only waits
+	 * for the lock and spoils the first one's page cache.  PostgreSQL
+	 * locks rows, and its round trips overlap on several connections. */
+	if (c->workers == 0)
+		c->workers = strncmp(c->store_uri, "postgres", 8) == 0 ? 4 : 1;
+	return 0;
 }
 
 const struct js_netid_auth *

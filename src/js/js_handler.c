@@ -429,6 +429,26 @@ finish(struct js_req *r)
 	free(r);
 }
 
+/* job_undo - on the worker: the batch holding this request's join did
+ * not commit, so neither did the join; what was encoded must not leave */
+static void
+job_undo(struct js_job *job, const char *why)
+{
+	struct js_req *r = (struct js_req *)job;
+
+	if (r->body != NULL) {
+		OPENSSL_cleanse(r->body, r->len);
+		free(r->body);
+		r->body = NULL;
+	}
+	if (r->rc == BI_RC_SUCCESS) {
+		log_warnx("store: commit of a batch: %s", why);
+		refuse(
+		    r, BI_RC_OTHER, "the Join Server cannot commit the join");
+	}
+	encode_answer(r, NULL);
+}
+
 static void
 job_done(struct js_job *job)
 {
@@ -495,15 +515,17 @@ js_handle(struct js_server *srv, const char *peer, const char *body, size_t len,
 		refuse(r, BI_RC_UNKNOWN_SENDER,
 		    "%s may not speak for NetID %06x", peer,
 		    (unsigned)r->sender_netid);
-	else if (r->req.hdr.type == BI_JOIN_REQ)
+	else if (r->req.hdr.type == BI_JOIN_REQ) {
 		r->job.run = run_join;
-	else if (r->req.hdr.type == BI_HOMENS_REQ)
+		r->job.lock_key = r->req.join_req.dev_eui;
+	} else if (r->req.hdr.type == BI_HOMENS_REQ)
 		r->job.run = run_homens;
 	else if (r->req.hdr.type == BI_APPSKEY_REQ)
 		r->job.run = run_appskey;
-	else if (r->req.hdr.type == BI_REJOIN_REQ)
+	else if (r->req.hdr.type == BI_REJOIN_REQ) {
 		r->job.run = run_join; /* the same path, rejoin crypto */
-	else
+		r->job.lock_key = r->req.join_req.dev_eui;
+	} else
 		refuse(r, BI_RC_OTHER, "%s is not served by a Join Server",
 		    bi_msg_type_name(r->req.hdr.type));
 	if (r->rc != BI_RC_SUCCESS) {
@@ -511,6 +533,7 @@ js_handle(struct js_server *srv, const char *peer, const char *body, size_t len,
 		finish(r);
 		return;
 	}
+	r->job.undo = job_undo;
 	r->job.done = job_done;
 	js_workers_submit(srv->workers, &r->job);
 }

@@ -28,13 +28,59 @@ struct worker_arg {
 	struct store *st;
 };
 
+/* take_batch - up to JS_BATCH_MAX queued jobs, stably sorted by
+ * lock_key (jobs of one device keep their order); w->mu held */
+static struct js_job *
+take_batch(struct js_workers *w, unsigned *count)
+{
+	struct js_job *list = NULL, **pp, *job;
+	unsigned n = 0;
+
+	while (w->queue != NULL && n < JS_BATCH_MAX) {
+		job = w->queue;
+		w->queue = job->next;
+		for (pp = &list;
+		     *pp != NULL && (*pp)->lock_key <= job->lock_key;
+		     pp = &(*pp)->next)
+			;
+		job->next = *pp;
+		*pp = job;
+		n++;
+	}
+	if (w->queue == NULL)
+		w->queue_tail = &w->queue;
+	*count = n;
+	return list;
+}
+
+/* run_batch - the jobs in one store batch; alone when there is one, or
+ * when the batch cannot begin (each job then commits on its own) */
+static void
+run_batch(struct store *st, struct js_job *list, unsigned n)
+{
+	struct js_job *job;
+	char why[256];
+
+	if (n == 1 || store_batch_begin(st, why, sizeof(why)) != STORE_OK) {
+		for (job = list; job != NULL; job = job->next)
+			job->run(job, st);
+		return;
+	}
+	for (job = list; job != NULL; job = job->next)
+		job->run(job, st);
+	if (store_batch_commit(st, why, sizeof(why)) != STORE_OK)
+		for (job = list; job != NULL; job = job->next)
+			job->undo(job, why);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker_arg *wa = arg;
 	struct js_workers *w = wa->w;
 	struct store *st = wa->st;
-	struct js_job *job;
+	struct js_job *list, *job, *next;
+	unsigned n;
 
 	free(wa);
 	pthread_mutex_lock(&w->mu);
@@ -43,15 +89,15 @@ worker_main(void *arg)
 			pthread_cond_wait(&w->cv, &w->mu);
 		if (w->queue == NULL)
 			break;
-		job = w->queue;
-		w->queue = job->next;
-		if (w->queue == NULL)
-			w->queue_tail = &w->queue;
+		list = take_batch(w, &n);
 		pthread_mutex_unlock(&w->mu);
-		job->run(job, st);
+		run_batch(st, list, n);
 		pthread_mutex_lock(&w->mu);
-		job->next = w->done;
-		w->done = job;
+		for (job = list; job != NULL; job = next) {
+			next = job->next;
+			job->next = w->done;
+			w->done = job;
+		}
 		/* Safe from any thread: the base was made thread-aware. */
 		event_active(w->done_ev, EV_READ, 0);
 	}

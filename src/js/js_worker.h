@@ -7,17 +7,34 @@
 #define SRC_JS_JS_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
 struct event_base;
 struct js_workers;
 
+/*
+ * A worker takes every job queued (up to JS_BATCH_MAX) and runs them in
+ * one store batch (store_batch_begin): one durable commit for all, the
+ * group commit that lets a busy JS pay the disk's flush once per batch
+ * rather than once per join.  The completions run only after the batch
+ * has committed.  If the commit fails, undo turns each job's answer into
+ * a failure before its completion runs.
+ */
+#define JS_BATCH_MAX 32
+
 struct js_job {
 	/* On a worker thread: only the job's own data and st. */
 	void (*run)(struct js_job *job, struct store *st);
-	/* On the event thread, once run has returned. */
+	/* On the worker thread, after run, if the batch that run was part
+	 * of did not commit: nothing run did to the store happened. */
+	void (*undo)(struct js_job *job, const char *why);
+	/* On the event thread, once run (and undo) have returned. */
 	void (*done)(struct js_job *job);
+	/* The DevEUI whose row run locks, or 0: a batch takes its jobs in
+	 * this order, so that two batches never deadlock. */
+	uint64_t lock_key;
 	struct js_job *next; /* private */
 };
 

@@ -33,202 +33,12 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-
-static char dir[64] = "/tmp/loradane-store.XXXXXX";
-static char uri[512], kek[128], kek2[128];
-static uint64_t run_id;     /* 40 random bits: this run's DevEUIs */
-static uint8_t kek_key[32]; /* the key in the file kek */
-
-/* eui - a DevEUI of this run; top picks the high byte (list order) */
-static uint64_t
-eui(uint8_t top, uint16_t idx)
-{
-	return (uint64_t)top << 56 | run_id << 16 | idx;
-}
-
-/* write_file - a small file of the given mode */
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f;
-
-	unlink(path);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
-/* random_kek - a fresh 64-hex-digit KEK file, mode 0600, of key k */
-static void
-random_kek(const char *path, uint8_t k[32])
-{
-	char hex[70];
-	int i;
-
-	assert_int_equal(RAND_bytes(k, 32), 1);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", k[i]);
-	hex[64] = '\n';
-	hex[65] = '\0';
-	write_file(path, hex, 0600);
-}
-
-static int
-setup(void **state)
-{
-	const char *env = getenv("LORADANE_TEST_STORE_URI");
-	uint8_t r[5], k2[32];
-
-	(void)state;
-	if (mkdtemp(dir) == NULL || RAND_bytes(r, sizeof(r)) != 1)
-		return -1;
-	run_id = (uint64_t)r[0] << 32 | (uint64_t)r[1] << 24 | r[2] << 16 |
-	    r[3] << 8 | r[4];
-	snprintf(kek, sizeof(kek), "%s/kek", dir);
-	snprintf(kek2, sizeof(kek2), "%s/kek2", dir);
-	random_kek(kek, kek_key);
-	random_kek(kek2, k2);
-	if (env != NULL && *env != '\0')
-		snprintf(uri, sizeof(uri), "%s", env);
-	else
-		snprintf(uri, sizeof(uri), "sqlite:%s/store.db", dir);
-	return 0;
-}
-
-/* teardown - empty and remove the temporary directory (it is flat) */
-static int
-teardown(void **state)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	(void)state;
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	return rmdir(dir);
-}
-
-/* open_with - open the test store with a KEK and a DevNonce history */
-static struct store *
-open_with(const char *kekfile, unsigned history)
-{
-	struct store_opts o = {uri, kekfile, history};
-	struct store *st = NULL;
-	char why[512];
-	int rc = store_open(&o, &st, why, sizeof(why));
-
-	if (rc != STORE_OK)
-		print_error("store_open: %s\n", why);
-	assert_int_equal(rc, STORE_OK);
-	return st;
-}
-
-/* device - a test device; its keys derive from its DevEUI */
-static void
-device(struct store_device *d, uint64_t dev_eui, const char *version)
-{
-	int i;
-
-	memset(d, 0, sizeof(*d));
-	d->dev_eui = dev_eui;
-	d->join_eui = 0x70b3d57ed0000000ull;
-	snprintf(d->mac_version, sizeof(d->mac_version), "%s", version);
-	for (i = 0; i < 16; i++) {
-		d->app_key[i] = (uint8_t)(dev_eui >> (i % 8 * 8)) ^ (uint8_t)i;
-		d->nwk_key[i] = (uint8_t)(0xa0 + i);
-	}
-	d->has_nwk_key = strcmp(version, "1.1") == 0;
-	d->home_net_id = 0x000013;
-	snprintf(d->as_id, sizeof(d->as_id), "_as-client.as.opb.test");
-}
-
-/* add - add a device, asserting success */
-static void
-add(struct store *st, uint64_t dev_eui, const char *version)
-{
-	struct store_device d;
-	char why[512];
-
-	device(&d, dev_eui, version);
-	assert_int_equal(
-	    store_device_add(st, &d, false, why, sizeof(why)), STORE_OK);
-}
-
-/* rm - remove a device the test made (it may already be gone) */
-static void
-rm(struct store *st, uint64_t dev_eui)
-{
-	char why[512];
-	int rc = store_device_remove(st, dev_eui, why, sizeof(why));
-
-	assert_true(rc == STORE_OK || rc == STORE_ERR_NOTFOUND);
-}
-
-struct jarg {
-	int ret;               /* what the callback returns */
-	uint32_t join_nonce;   /* seen */
-	uint8_t app_key[16];   /* seen: the decrypted AppKey */
-	char id[STORE_ID_MAX]; /* session id written */
-	uint8_t app_s_key[16]; /* AppSKey written */
-};
-
-/* on_join - store a session whose AppSKey is made from the JoinNonce */
-static int
-on_join(void *arg, const struct store_device *dev, uint32_t join_nonce,
-    struct store_session *s)
-{
-	struct jarg *j = arg;
-	int i;
-
-	j->join_nonce = join_nonce;
-	memcpy(j->app_key, dev->app_key, 16);
-	snprintf(s->session_key_id, sizeof(s->session_key_id), "%016llx-%u",
-	    (unsigned long long)dev->dev_eui, join_nonce);
-	for (i = 0; i < 16; i++)
-		s->app_s_key[i] = (uint8_t)(join_nonce * 7 + (unsigned)i);
-	memcpy(j->id, s->session_key_id, sizeof(j->id));
-	memcpy(j->app_s_key, s->app_s_key, 16);
-	return j->ret;
-}
-
-/* join - one join; returns the store's answer, j filled by on_join */
-static int
-join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce, struct jarg *j)
-{
-	char why[512];
-
-	memset(j, 0, sizeof(*j));
-	return store_join(st, dev_eui, dev_nonce, on_join, j, why, sizeof(why));
-}
-
-/* state - assert a device's nonce state */
-static void
-state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
-    uint32_t joins)
-{
-	struct store_device d;
-	char why[512];
-
-	assert_int_equal(
-	    store_device_get(st, dev_eui, &d, why, sizeof(why)), STORE_OK);
-	assert_int_equal(d.last_join_nonce, ljn);
-	assert_int_equal(d.last_dev_nonce, ldn);
-	assert_int_equal(d.joins, joins);
-}
+#include "lib/store_fixture.h"
 
 static void
 test_open_refusals(void **state_)
 {
-	struct store_opts o = {uri, kek, 0};
+	struct store_opts o = {sf_uri, sf_kek, 0};
 	struct store *st;
 	char why[512], path[128];
 
@@ -236,9 +46,9 @@ test_open_refusals(void **state_)
 	o.uri = "mysql://db/js";
 	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_ARG);
 	assert_null(st);
-	o.uri = uri;
-	snprintf(path, sizeof(path), "%s/kek-group", dir);
-	write_file(path,
+	o.uri = sf_uri;
+	snprintf(path, sizeof(path), "%s/sf_kek-group", sf_dir);
+	sf_write_file(path,
 	    "00112233445566778899aabbccddeeff"
 	    "00112233445566778899aabbccddeeff\n",
 	    0640);
@@ -246,28 +56,28 @@ test_open_refusals(void **state_)
 	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
 	assert_non_null(strstr(why, path));
 	assert_non_null(strstr(why, "640"));
-	snprintf(path, sizeof(path), "%s/kek-short", dir);
-	write_file(path,
+	snprintf(path, sizeof(path), "%s/sf_kek-short", sf_dir);
+	sf_write_file(path,
 	    "00112233445566778899aabbccddeeff00112233445566778899"
 	    "aabbccddeef\n",
 	    0600);
 	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
 	assert_non_null(strstr(why, path));
-	write_file(path, "not a key at all\n", 0600);
+	sf_write_file(path, "not a key at all\n", 0600);
 	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
-	o.kek_file = "/nonexistent/kek";
+	o.kek_file = "/nonexistent/sf_kek";
 	assert_int_equal(store_open(&o, &st, why, sizeof(why)), STORE_ERR_KEK);
 }
 
 static void
 test_add_get(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d, in;
 	char why[512];
 
 	(void)state_;
-	device(&in, eui(0x10, 1), "1.1");
+	sf_device(&in, sf_eui(0x10, 1), "1.1");
 	assert_int_equal(
 	    store_device_add(st, &in, false, why, sizeof(why)), STORE_OK);
 	assert_int_equal(
@@ -278,14 +88,14 @@ test_add_get(void **state_)
 	assert_string_equal(d.mac_version, "1.1");
 	assert_string_equal(d.as_id, in.as_id);
 	assert_true(d.join_eui == in.join_eui && d.home_net_id == 0x13);
-	state(st, in.dev_eui, 0, -1, 0);
+	sf_state(st, in.dev_eui, 0, -1, 0);
 	assert_int_equal(store_device_add(st, &in, false, why, sizeof(why)),
 	    STORE_ERR_EXISTS);
 	assert_non_null(strstr(why, "exists"));
 	assert_int_equal(
-	    store_device_get(st, eui(0x10, 2), &d, why, sizeof(why)),
+	    store_device_get(st, sf_eui(0x10, 2), &d, why, sizeof(why)),
 	    STORE_ERR_NOTFOUND);
-	rm(st, in.dev_eui);
+	sf_rm(st, in.dev_eui);
 	store_close(st);
 }
 
@@ -304,26 +114,26 @@ refused(struct store *st, const struct store_device *d, const char *field)
 static void
 test_field_checks(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d;
 	char why[512];
 
 	(void)state_;
-	device(&d, eui(0x11, 1), "1.2");
+	sf_device(&d, sf_eui(0x11, 1), "1.2");
 	refused(st, &d, "mac_version");
-	device(&d, eui(0x11, 1), "1.1");
+	sf_device(&d, sf_eui(0x11, 1), "1.1");
 	d.has_nwk_key = false;
 	refused(st, &d, "nwk_key");
-	device(&d, eui(0x11, 1), "1.0.2");
+	sf_device(&d, sf_eui(0x11, 1), "1.0.2");
 	d.home_net_id = 0x1000000;
 	refused(st, &d, "home_net_id");
-	device(&d, eui(0x11, 1), "1.0.2");
+	sf_device(&d, sf_eui(0x11, 1), "1.0.2");
 	snprintf(d.as_id, sizeof(d.as_id), "as id");
 	refused(st, &d, "as_id");
-	device(&d, eui(0x11, 1), "1.0.2");
+	sf_device(&d, sf_eui(0x11, 1), "1.0.2");
 	memset(d.ns_kek_label, 'x', sizeof(d.ns_kek_label));
 	refused(st, &d, "ns_kek_label");
-	device(&d, eui(0x11, 1), "1.0.2");
+	sf_device(&d, sf_eui(0x11, 1), "1.0.2");
 	snprintf(d.as_kek_label, sizeof(d.as_kek_label), "a\tb");
 	refused(st, &d, "as_kek_label");
 	assert_int_equal(store_device_get(st, d.dev_eui, &d, why, sizeof(why)),
@@ -334,25 +144,25 @@ test_field_checks(void **state_)
 static void
 test_replace_keeps_state(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d;
 	struct jarg j;
 	char why[512];
 
 	(void)state_;
-	add(st, eui(0x12, 1), "1.0.2");
-	assert_int_equal(join(st, eui(0x12, 1), 7, &j), STORE_OK);
-	device(&d, eui(0x12, 1), "1.0.2");
+	sf_add(st, sf_eui(0x12, 1), "1.0.2");
+	assert_int_equal(sf_join(st, sf_eui(0x12, 1), 7, &j), STORE_OK);
+	sf_device(&d, sf_eui(0x12, 1), "1.0.2");
 	snprintf(d.as_id, sizeof(d.as_id), "as2.example");
 	d.app_key[0] ^= 0xff;
 	assert_int_equal(
 	    store_device_add(st, &d, true, why, sizeof(why)), STORE_OK);
-	state(st, d.dev_eui, 1, 7, 1);
-	assert_int_equal(join(st, d.dev_eui, 7, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, d.dev_eui, 8, &j), STORE_OK);
+	sf_state(st, d.dev_eui, 1, 7, 1);
+	assert_int_equal(sf_join(st, d.dev_eui, 7, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, d.dev_eui, 8, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 2);
 	assert_memory_equal(j.app_key, d.app_key, 16);
-	rm(st, d.dev_eui);
+	sf_rm(st, d.dev_eui);
 	store_close(st);
 }
 
@@ -370,7 +180,7 @@ on_list(void *arg, const struct store_device *d)
 	if (s->n++ > 0 && d->dev_eui <= s->last)
 		return 99; /* out of order: stop, the test fails */
 	s->last = d->dev_eui;
-	if (((d->dev_eui >> 16) & 0xffffffffffull) == run_id && s->ours < 8)
+	if (((d->dev_eui >> 16) & 0xffffffffffull) == sf_run_id && s->ours < 8)
 		s->order[s->ours++] = d->dev_eui;
 	return 0;
 }
@@ -388,71 +198,71 @@ test_list_order(void **state_)
 {
 	static const uint8_t tops[] = {0xff, 0x00, 0x80, 0x7f, 0x01};
 	static const uint8_t sorted[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct seen s;
 	char why[512];
 	size_t i;
 
 	(void)state_;
 	for (i = 0; i < sizeof(tops); i++)
-		add(st, eui(tops[i], 2), "1.0.3");
+		sf_add(st, sf_eui(tops[i], 2), "1.0.3");
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(
 	    store_device_list(st, on_list, &s, why, sizeof(why)), STORE_OK);
 	assert_int_equal(s.ours, 5);
 	for (i = 0; i < sizeof(sorted); i++)
-		assert_true(s.order[i] == eui(sorted[i], 2));
+		assert_true(s.order[i] == sf_eui(sorted[i], 2));
 	assert_int_equal(
 	    store_device_list(st, stop_at_first, NULL, why, sizeof(why)), 42);
 	for (i = 0; i < sizeof(tops); i++)
-		rm(st, eui(tops[i], 2));
+		sf_rm(st, sf_eui(tops[i], 2));
 	store_close(st);
 }
 
 static void
 test_remove_cascades(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_session s;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x13, 1);
+	uint64_t e = sf_eui(0x13, 1);
 
 	(void)state_;
-	add(st, e, "1.0.2");
-	assert_int_equal(join(st, e, 5, &j), STORE_OK);
+	sf_add(st, e, "1.0.2");
+	assert_int_equal(sf_join(st, e, 5, &j), STORE_OK);
 	assert_int_equal(
 	    store_device_remove(st, e, why, sizeof(why)), STORE_OK);
 	assert_int_equal(store_session_get(st, j.id, &s, why, sizeof(why)),
 	    STORE_ERR_NOTFOUND);
 	assert_int_equal(
 	    store_device_remove(st, e, why, sizeof(why)), STORE_ERR_NOTFOUND);
-	add(st, e, "1.0.2"); /* no history, no counter left over */
-	assert_int_equal(join(st, e, 5, &j), STORE_OK);
+	sf_add(st, e, "1.0.2"); /* no history, no counter left over */
+	assert_int_equal(sf_join(st, e, 5, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
 static void
 test_import_all_or_nothing(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d[3], got;
 	char why[512];
 	int i;
 
 	(void)state_;
 	for (i = 0; i < 3; i++)
-		device(&d[i], eui(0x14, (uint16_t)i), "1.0.2");
+		sf_device(&d[i], sf_eui(0x14, (uint16_t)i), "1.0.2");
 	snprintf(d[2].mac_version, sizeof(d[2].mac_version), "9");
 	assert_int_equal(store_device_import(st, d, 3, false, why, sizeof(why)),
 	    STORE_ERR_ARG);
 	assert_non_null(strstr(why, "device 3"));
 	assert_non_null(strstr(why, "mac_version"));
 	/* The third exists already: refused inside the transaction. */
-	device(&d[2], eui(0x14, 2), "1.0.2");
-	add(st, d[2].dev_eui, "1.0.2");
+	sf_device(&d[2], sf_eui(0x14, 2), "1.0.2");
+	sf_add(st, d[2].dev_eui, "1.0.2");
 	assert_int_equal(store_device_import(st, d, 3, false, why, sizeof(why)),
 	    STORE_ERR_EXISTS);
 	for (i = 0; i < 2; i++)
@@ -465,7 +275,7 @@ test_import_all_or_nothing(void **state_)
 		assert_int_equal(
 		    store_device_get(st, d[i].dev_eui, &got, why, sizeof(why)),
 		    STORE_OK);
-		rm(st, d[i].dev_eui);
+		sf_rm(st, d[i].dev_eui);
 	}
 	store_close(st);
 }
@@ -473,25 +283,25 @@ test_import_all_or_nothing(void **state_)
 static void
 test_wrong_kek(void **state_)
 {
-	struct store *st = open_with(kek, 0), *other = open_with(kek2, 0);
+	struct store *st = sf_open(sf_kek, 0), *other = sf_open(sf_kek2, 0);
 	struct store_device d;
 	struct store_session s;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x15, 1);
+	uint64_t e = sf_eui(0x15, 1);
 
 	(void)state_;
-	add(st, e, "1.0.4");
-	assert_int_equal(join(st, e, 1, &j), STORE_OK);
+	sf_add(st, e, "1.0.4");
+	assert_int_equal(sf_join(st, e, 1, &j), STORE_OK);
 	assert_int_equal(
 	    store_device_get(other, e, &d, why, sizeof(why)), STORE_ERR_KEK);
 	assert_non_null(strstr(why, "does not decrypt"));
-	assert_int_equal(join(other, e, 2, &j), STORE_ERR_KEK);
-	assert_int_equal(join(st, e, 2, &j), STORE_OK); /* 2 still unused */
+	assert_int_equal(sf_join(other, e, 2, &j), STORE_ERR_KEK);
+	assert_int_equal(sf_join(st, e, 2, &j), STORE_OK); /* 2 still unused */
 	assert_int_equal(store_session_get(other, j.id, &s, why, sizeof(why)),
 	    STORE_ERR_KEK);
-	state(st, e, 2, 2, 2);
-	rm(st, e);
+	sf_state(st, e, 2, 2, 2);
+	sf_rm(st, e);
 	store_close(other);
 	store_close(st);
 }
@@ -499,29 +309,29 @@ test_wrong_kek(void **state_)
 static void
 test_devnonce_history(void **state_)
 {
-	struct store *st = open_with(kek, 3), *all = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 3), *all = sf_open(sf_kek, 0);
 	struct jarg j;
-	uint64_t e = eui(0x16, 1), e2 = eui(0x16, 2);
+	uint64_t e = sf_eui(0x16, 1), e2 = sf_eui(0x16, 2);
 	uint16_t n;
 
 	(void)state_;
-	add(st, e, "1.0.2");
-	assert_int_equal(join(st, e, 10, &j), STORE_OK);
-	assert_int_equal(join(st, e, 10, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, e, 3, &j), STORE_OK); /* lower is fine */
-	assert_int_equal(join(st, e, 30, &j), STORE_OK);
-	assert_int_equal(join(st, e, 40, &j), STORE_OK); /* 10 forgotten */
-	assert_int_equal(join(st, e, 30, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, e, 3, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, e, 10, &j), STORE_OK);
+	sf_add(st, e, "1.0.2");
+	assert_int_equal(sf_join(st, e, 10, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e, 10, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, e, 3, &j), STORE_OK); /* lower is fine */
+	assert_int_equal(sf_join(st, e, 30, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e, 40, &j), STORE_OK); /* 10 forgotten */
+	assert_int_equal(sf_join(st, e, 30, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, e, 3, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, e, 10, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 5);
 	/* History 0 remembers every value. */
-	add(all, e2, "1.0");
+	sf_add(all, e2, "1.0");
 	for (n = 1; n <= 20; n++)
-		assert_int_equal(join(all, e2, n, &j), STORE_OK);
-	assert_int_equal(join(all, e2, 1, &j), STORE_ERR_REPLAY);
-	rm(st, e);
-	rm(st, e2);
+		assert_int_equal(sf_join(all, e2, n, &j), STORE_OK);
+	assert_int_equal(sf_join(all, e2, 1, &j), STORE_ERR_REPLAY);
+	sf_rm(st, e);
+	sf_rm(st, e2);
 	store_close(all);
 	store_close(st);
 }
@@ -530,25 +340,25 @@ static void
 test_devnonce_counter(void **state_)
 {
 	static const char *const versions[] = {"1.0.4", "1.1"};
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct jarg j;
 	int v;
 
 	(void)state_;
 	for (v = 0; v < 2; v++) {
-		uint64_t e = eui(0x17, (uint16_t)v);
+		uint64_t e = sf_eui(0x17, (uint16_t)v);
 
-		add(st, e, versions[v]);
-		assert_int_equal(join(st, e, 0, &j), STORE_OK);
-		assert_int_equal(join(st, e, 0, &j), STORE_ERR_REPLAY);
-		assert_int_equal(join(st, e, 5, &j), STORE_OK);
-		assert_int_equal(join(st, e, 5, &j), STORE_ERR_REPLAY);
-		assert_int_equal(join(st, e, 3, &j), STORE_ERR_REPLAY);
-		assert_int_equal(join(st, e, 6, &j), STORE_OK);
-		assert_int_equal(join(st, e, 65535, &j), STORE_OK);
-		assert_int_equal(join(st, e, 65535, &j), STORE_ERR_REPLAY);
-		state(st, e, 4, 65535, 4);
-		rm(st, e);
+		sf_add(st, e, versions[v]);
+		assert_int_equal(sf_join(st, e, 0, &j), STORE_OK);
+		assert_int_equal(sf_join(st, e, 0, &j), STORE_ERR_REPLAY);
+		assert_int_equal(sf_join(st, e, 5, &j), STORE_OK);
+		assert_int_equal(sf_join(st, e, 5, &j), STORE_ERR_REPLAY);
+		assert_int_equal(sf_join(st, e, 3, &j), STORE_ERR_REPLAY);
+		assert_int_equal(sf_join(st, e, 6, &j), STORE_OK);
+		assert_int_equal(sf_join(st, e, 65535, &j), STORE_OK);
+		assert_int_equal(sf_join(st, e, 65535, &j), STORE_ERR_REPLAY);
+		sf_state(st, e, 4, 65535, 4);
+		sf_rm(st, e);
 	}
 	store_close(st);
 }
@@ -556,22 +366,22 @@ test_devnonce_counter(void **state_)
 static void
 test_join_nonce_per_device(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct jarg j;
-	uint64_t a = eui(0x18, 1), b = eui(0x18, 2);
+	uint64_t a = sf_eui(0x18, 1), b = sf_eui(0x18, 2);
 	uint16_t n;
 
 	(void)state_;
-	add(st, a, "1.1");
-	add(st, b, "1.0.2");
+	sf_add(st, a, "1.1");
+	sf_add(st, b, "1.0.2");
 	for (n = 1; n <= 3; n++) {
-		assert_int_equal(join(st, a, n, &j), STORE_OK);
+		assert_int_equal(sf_join(st, a, n, &j), STORE_OK);
 		assert_int_equal(j.join_nonce, n);
 	}
-	assert_int_equal(join(st, b, 1, &j), STORE_OK);
+	assert_int_equal(sf_join(st, b, 1, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
-	rm(st, a);
-	rm(st, b);
+	sf_rm(st, a);
+	sf_rm(st, b);
 	store_close(st);
 }
 
@@ -594,13 +404,14 @@ dev_sql(struct store *st, uint64_t e, char *buf, size_t len)
 static void
 raw_sql(struct store *st, const char *sql)
 {
-	const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+	const char *path =
+	    strncmp(sf_uri, "sqlite:", 7) == 0 ? sf_uri + 7 : sf_uri;
 	sqlite3 *db;
 	PGconn *pg;
 	PGresult *res;
 
 	if (strcmp(store_backend_name(st), "sqlite") != 0) {
-		pg = PQconnectdb(uri);
+		pg = PQconnectdb(sf_uri);
 		assert_int_equal(PQstatus(pg), CONNECTION_OK);
 		res = PQexec(pg, sql);
 		assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
@@ -619,37 +430,37 @@ raw_sql(struct store *st, const char *sql)
 static void
 test_join_nonce_exhausted(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	char sql[160], x[40];
 	struct jarg j;
-	uint64_t e = eui(0x19, 1);
+	uint64_t e = sf_eui(0x19, 1);
 
 	(void)state_;
-	add(st, e, "1.1");
+	sf_add(st, e, "1.1");
 	snprintf(sql, sizeof(sql),
 	    "UPDATE devices SET last_join_nonce = 16777214 "
 	    "WHERE dev_eui = %s",
 	    dev_sql(st, e, x, sizeof(x)));
 	raw_sql(st, sql);
-	assert_int_equal(join(st, e, 1, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e, 1, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 0xffffff);
-	assert_int_equal(join(st, e, 2, &j), STORE_ERR_EXHAUSTED);
-	state(st, e, 0xffffff, 1, 1);
-	rm(st, e);
+	assert_int_equal(sf_join(st, e, 2, &j), STORE_ERR_EXHAUSTED);
+	sf_state(st, e, 0xffffff, 1, 1);
+	sf_rm(st, e);
 	store_close(st);
 }
 
 static void
 test_sealed_rows_bound(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d;
 	char sql[256], why[512], xa[40], xb[40];
-	uint64_t a = eui(0x1e, 1), b = eui(0x1e, 2);
+	uint64_t a = sf_eui(0x1e, 1), b = sf_eui(0x1e, 2);
 
 	(void)state_;
-	add(st, a, "1.0.2");
-	add(st, b, "1.0.2");
+	sf_add(st, a, "1.0.2");
+	sf_add(st, b, "1.0.2");
 	/* A's sealed keys moved onto B: the DevEUI in the AAD refuses them */
 	snprintf(sql, sizeof(sql),
 	    "UPDATE devices SET keys = (SELECT keys FROM devices WHERE "
@@ -661,39 +472,40 @@ test_sealed_rows_bound(void **state_)
 	assert_non_null(strstr(why, "wrong KEK or altered record"));
 	assert_int_equal(
 	    store_device_get(st, a, &d, why, sizeof(why)), STORE_OK);
-	rm(st, a);
-	rm(st, b);
+	sf_rm(st, a);
+	sf_rm(st, b);
 	store_close(st);
 }
 
 static void
 test_callback_abort(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x1a, 1), e2 = eui(0x1a, 2);
+	uint64_t e = sf_eui(0x1a, 1), e2 = sf_eui(0x1a, 2);
 
 	(void)state_;
-	add(st, e, "1.0.2");
-	add(st, e2, "1.1");
+	sf_add(st, e, "1.0.2");
+	sf_add(st, e2, "1.1");
 	memset(&j, 0, sizeof(j));
 	j.ret = 1;
-	assert_int_equal(store_join(st, e, 9, on_join, &j, why, sizeof(why)),
+	assert_int_equal(store_join(st, e, 9, sf_on_join, &j, why, sizeof(why)),
 	    STORE_ERR_ABORTED);
-	assert_int_equal(store_join(st, e2, 9, on_join, &j, why, sizeof(why)),
+	assert_int_equal(
+	    store_join(st, e2, 9, sf_on_join, &j, why, sizeof(why)),
 	    STORE_ERR_ABORTED);
-	state(st, e, 0, -1, 0);
-	state(st, e2, 0, -1, 0);
-	assert_int_equal(join(st, e, 9, &j), STORE_OK);
+	sf_state(st, e, 0, -1, 0);
+	sf_state(st, e2, 0, -1, 0);
+	assert_int_equal(sf_join(st, e, 9, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
-	assert_int_equal(join(st, e2, 9, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e2, 9, &j), STORE_OK);
 	assert_int_equal(
 	    store_device_get(st, e2, &d, why, sizeof(why)), STORE_OK);
 	assert_int_equal(d.joins, 1);
-	rm(st, e);
-	rm(st, e2);
+	sf_rm(st, e);
+	sf_rm(st, e2);
 	store_close(st);
 }
 
@@ -711,20 +523,20 @@ no_session_id(void *arg, const struct store_device *dev, uint32_t jn,
 static void
 test_session_get(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_session s;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x1b, 1);
+	uint64_t e = sf_eui(0x1b, 1);
 
 	(void)state_;
-	add(st, e, "1.0.3");
+	sf_add(st, e, "1.0.3");
 	assert_int_equal(
 	    store_join(st, e, 4, no_session_id, NULL, why, sizeof(why)),
 	    STORE_ERR_ARG);
 	assert_non_null(strstr(why, "session_key_id"));
-	state(st, e, 0, -1, 0);
-	assert_int_equal(join(st, e, 4, &j), STORE_OK);
+	sf_state(st, e, 0, -1, 0);
+	assert_int_equal(sf_join(st, e, 4, &j), STORE_OK);
 	assert_int_equal(
 	    store_session_get(st, j.id, &s, why, sizeof(why)), STORE_OK);
 	assert_memory_equal(s.app_s_key, j.app_s_key, 16);
@@ -736,7 +548,7 @@ test_session_get(void **state_)
 	assert_int_equal(
 	    store_session_get(st, "no-such-session", &s, why, sizeof(why)),
 	    STORE_ERR_NOTFOUND);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
@@ -832,7 +644,7 @@ check_joins(struct worker *w, int phase)
 			assert_int_equal(wins[50000 + i], 1);
 	}
 	/* The last DevNonce is the one of the highest JoinNonce. */
-	state(w[0].st, w[0].dev_eui, (uint32_t)ok, (int32_t)byjn[ok] - 1,
+	sf_state(w[0].st, w[0].dev_eui, (uint32_t)ok, (int32_t)byjn[ok] - 1,
 	    (uint32_t)ok);
 }
 
@@ -845,18 +657,18 @@ test_concurrent_joins(void **state_)
 
 	(void)state_;
 	for (phase = 0; phase < 2; phase++) {
-		uint64_t e = eui(0x1d, (uint16_t)phase);
+		uint64_t e = sf_eui(0x1d, (uint16_t)phase);
 
 		atomic_init(&src, 0);
 		memset(w, 0, sizeof(w));
 		for (t = 0; t < NTHREADS; t++) {
-			w[t].st = open_with(kek, 0);
+			w[t].st = sf_open(sf_kek, 0);
 			w[t].dev_eui = e;
 			w[t].t = t;
 			w[t].phase = phase;
 			w[t].src = &src;
 		}
-		add(w[0].st, e, phase == 0 ? "1.1" : "1.0.2");
+		sf_add(w[0].st, e, phase == 0 ? "1.1" : "1.0.2");
 		for (t = 0; t < NTHREADS; t++)
 			assert_int_equal(
 			    pthread_create(&w[t].tid, NULL, worker_run, &w[t]),
@@ -864,7 +676,7 @@ test_concurrent_joins(void **state_)
 		for (t = 0; t < NTHREADS; t++)
 			pthread_join(w[t].tid, NULL);
 		check_joins(w, phase);
-		rm(w[0].st, e);
+		sf_rm(w[0].st, e);
 		for (t = 0; t < NTHREADS; t++)
 			store_close(w[t].st);
 	}
@@ -873,30 +685,30 @@ test_concurrent_joins(void **state_)
 static void
 test_durable_across_reopen(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_session s;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x1c, 1);
+	uint64_t e = sf_eui(0x1c, 1);
 
 	(void)state_;
-	add(st, e, "1.0.2");
-	assert_int_equal(join(st, e, 100, &j), STORE_OK);
+	sf_add(st, e, "1.0.2");
+	assert_int_equal(sf_join(st, e, 100, &j), STORE_OK);
 	store_close(st);
-	st = open_with(kek, 0);
-	state(st, e, 1, 100, 1);
-	assert_int_equal(join(st, e, 100, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, e, 101, &j), STORE_OK);
+	st = sf_open(sf_kek, 0);
+	sf_state(st, e, 1, 100, 1);
+	assert_int_equal(sf_join(st, e, 100, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, e, 101, &j), STORE_OK);
 	assert_int_equal(
 	    store_session_get(st, j.id, &s, why, sizeof(why)), STORE_OK);
 	assert_int_equal(s.join_nonce, 2);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
 static char rj_why[512]; /* the reason given by the last rejoin() */
 
-/* rejoin - one rejoin; returns the store's answer, j filled by on_join */
+/* rejoin - one rejoin; returns the store's answer, j filled by sf_on_join */
 static int
 rejoin(struct store *st, uint64_t dev_eui, int type, uint16_t rj_count,
     struct jarg *j)
@@ -904,7 +716,7 @@ rejoin(struct store *st, uint64_t dev_eui, int type, uint16_t rj_count,
 	memset(j, 0, sizeof(*j));
 	rj_why[0] = '\0';
 	return store_rejoin(
-	    st, dev_eui, type, rj_count, on_join, j, rj_why, sizeof(rj_why));
+	    st, dev_eui, type, rj_count, sf_on_join, j, rj_why, sizeof(rj_why));
 }
 
 /* rj_state - assert a device's whole state, RJcount1 included */
@@ -915,7 +727,7 @@ rj_state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
 	struct store_device d;
 	char why[512];
 
-	state(st, dev_eui, ljn, ldn, joins);
+	sf_state(st, dev_eui, ljn, ldn, joins);
 	assert_int_equal(
 	    store_device_get(st, dev_eui, &d, why, sizeof(why)), STORE_OK);
 	assert_int_equal(d.last_rj_count1, rj1);
@@ -936,12 +748,12 @@ session_jn(struct store *st, const char *id)
 static void
 test_rejoin_type1_counter(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct jarg j;
-	uint64_t e = eui(0x20, 1);
+	uint64_t e = sf_eui(0x20, 1);
 
 	(void)state_;
-	add(st, e, "1.1");
+	sf_add(st, e, "1.1");
 	rj_state(st, e, 0, -1, -1, 0);
 	assert_int_equal(rejoin(st, e, 1, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
@@ -954,35 +766,35 @@ test_rejoin_type1_counter(void **state_)
 	assert_int_equal(rejoin(st, e, 1, 4, &j), STORE_ERR_REPLAY);
 	rj_state(st, e, 2, -1, 5, 2); /* the DevNonce state untouched */
 	/* A join neither uses nor resets RJcount1. */
-	assert_int_equal(join(st, e, 0, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 3);
 	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_ERR_REPLAY);
 	assert_int_equal(rejoin(st, e, 1, 65535, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 4);
 	store_close(st);
-	st = open_with(kek, 0); /* durable */
+	st = sf_open(sf_kek, 0); /* durable */
 	rj_state(st, e, 4, 0, 65535, 4);
 	assert_int_equal(rejoin(st, e, 1, 65535, &j), STORE_ERR_REPLAY);
 	/* Types 0 and 2 are not bound by RJcount1. */
 	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_OK);
 	assert_int_equal(rejoin(st, e, 2, 0, &j), STORE_OK);
 	rj_state(st, e, 6, 0, 65535, 6);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
 static void
 test_rejoin_types_0_2(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x21, 1);
+	uint64_t e = sf_eui(0x21, 1);
 	uint32_t jn = 0;
 	int type, k;
 
 	(void)state_;
-	add(st, e, "1.1");
+	sf_add(st, e, "1.1");
 	/* The same RJcount0 again and again: its rule is the NS's. */
 	for (k = 0; k < 3; k++)
 		for (type = 0; type <= 2; type += 2) {
@@ -1000,10 +812,10 @@ test_rejoin_types_0_2(void **state_)
 	    store_rejoin(st, e, 0, 8, NULL, NULL, why, sizeof(why)),
 	    STORE_ERR_ARG);
 	assert_int_equal(
-	    store_rejoin(NULL, e, 0, 8, on_join, &j, why, sizeof(why)),
+	    store_rejoin(NULL, e, 0, 8, sf_on_join, &j, why, sizeof(why)),
 	    STORE_ERR_ARG);
 	rj_state(st, e, jn, -1, -1, jn);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
@@ -1012,7 +824,7 @@ test_rejoin_needs_1_1(void **state_)
 {
 	static const char *const versions[] = {
 	    "1.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4"};
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_device d;
 	struct jarg j;
 	char why[512], mac[32];
@@ -1020,9 +832,9 @@ test_rejoin_needs_1_1(void **state_)
 
 	(void)state_;
 	for (v = 0; v < 5; v++) {
-		uint64_t e = eui(0x22, (uint16_t)v);
+		uint64_t e = sf_eui(0x22, (uint16_t)v);
 
-		device(&d, e, versions[v]);
+		sf_device(&d, e, versions[v]);
 		d.has_nwk_key = true; /* the MAC version decides, not keys */
 		assert_int_equal(
 		    store_device_add(st, &d, false, why, sizeof(why)),
@@ -1035,37 +847,37 @@ test_rejoin_needs_1_1(void **state_)
 			assert_non_null(strstr(rj_why, "1.1"));
 		}
 		rj_state(st, e, 0, -1, -1, 0);
-		assert_int_equal(join(st, e, 1, &j), STORE_OK);
+		assert_int_equal(sf_join(st, e, 1, &j), STORE_OK);
 		assert_int_equal(j.join_nonce, 1);
-		rm(st, e);
+		sf_rm(st, e);
 	}
 	assert_int_equal(
-	    rejoin(st, eui(0x22, 99), 1, 1, &j), STORE_ERR_NOTFOUND);
+	    rejoin(st, sf_eui(0x22, 99), 1, 1, &j), STORE_ERR_NOTFOUND);
 	store_close(st);
 }
 
 static void
 test_rejoin_shares_join_nonce(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	char sql[160], x[40];
 	struct jarg j;
-	uint64_t e = eui(0x23, 1);
+	uint64_t e = sf_eui(0x23, 1);
 
 	(void)state_;
-	add(st, e, "1.1");
-	assert_int_equal(join(st, e, 10, &j), STORE_OK);
+	sf_add(st, e, "1.1");
+	assert_int_equal(sf_join(st, e, 10, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
 	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 2);
-	assert_int_equal(join(st, e, 11, &j), STORE_OK);
+	assert_int_equal(sf_join(st, e, 11, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 3);
 	assert_int_equal(rejoin(st, e, 1, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 4);
 	assert_int_equal(rejoin(st, e, 2, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 5);
 	/* Rejoins leave the DevNonce counter where the last join put it. */
-	assert_int_equal(join(st, e, 11, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, e, 11, &j), STORE_ERR_REPLAY);
 	rj_state(st, e, 5, 11, 0, 5);
 	snprintf(sql, sizeof(sql),
 	    "UPDATE devices SET last_join_nonce = 16777214 "
@@ -1076,29 +888,29 @@ test_rejoin_shares_join_nonce(void **state_)
 	assert_int_equal(j.join_nonce, 0xffffff);
 	assert_int_equal(rejoin(st, e, 1, 2, &j), STORE_ERR_EXHAUSTED);
 	assert_int_equal(rejoin(st, e, 0, 0, &j), STORE_ERR_EXHAUSTED);
-	assert_int_equal(join(st, e, 12, &j), STORE_ERR_EXHAUSTED);
+	assert_int_equal(sf_join(st, e, 12, &j), STORE_ERR_EXHAUSTED);
 	rj_state(st, e, 0xffffff, 11, 1, 6);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
 static void
 test_rejoin_callback_abort(void **state_)
 {
-	struct store *st = open_with(kek, 0);
+	struct store *st = sf_open(sf_kek, 0);
 	struct store_session s;
 	struct jarg j;
 	char why[512];
-	uint64_t e = eui(0x24, 1);
+	uint64_t e = sf_eui(0x24, 1);
 	int type;
 
 	(void)state_;
-	add(st, e, "1.1");
+	sf_add(st, e, "1.1");
 	for (type = 0; type <= 2; type++) {
 		memset(&j, 0, sizeof(j));
 		j.ret = 1;
-		assert_int_equal(
-		    store_rejoin(st, e, type, 5, on_join, &j, why, sizeof(why)),
+		assert_int_equal(store_rejoin(st, e, type, 5, sf_on_join, &j,
+				     why, sizeof(why)),
 		    STORE_ERR_ABORTED);
 		assert_non_null(strstr(why, "rejoin aborted"));
 		assert_int_equal(
@@ -1113,7 +925,7 @@ test_rejoin_callback_abort(void **state_)
 	assert_int_equal(rejoin(st, e, 1, 5, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 1);
 	rj_state(st, e, 1, -1, 5, 1);
-	rm(st, e);
+	sf_rm(st, e);
 	store_close(st);
 }
 
@@ -1206,7 +1018,7 @@ seal(const char *label, const uint8_t *name, size_t namelen, const uint8_t *in,
 	memcpy(aad + al, name, namelen);
 	assert_int_equal(RAND_bytes(out, 12), 1);
 	assert_int_equal(
-	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, kek_key, out), 1);
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, sf_kek_key, out), 1);
 	assert_int_equal(
 	    EVP_EncryptUpdate(c, NULL, &l, aad, (int)(al + namelen)), 1);
 	assert_int_equal(EVP_EncryptUpdate(c, out + 12, &l, in, (int)len), 1);
@@ -1303,14 +1115,14 @@ db_sql(bool pg, const char *target, const char *sql, long *version)
 static void
 pg_other_db(const char *name, char *out, size_t len)
 {
-	const char *host = strstr(uri, "://"), *path, *query;
+	const char *host = strstr(sf_uri, "://"), *path, *query;
 
 	assert_non_null(host);
 	path = strchr(host + 3, '/');
 	query = strchr(host + 3, '?');
 	if (path == NULL || (query != NULL && path > query))
-		path = query != NULL ? query : uri + strlen(uri);
-	snprintf(out, len, "%.*s/%s%s", (int)(path - uri), uri, name,
+		path = query != NULL ? query : sf_uri + strlen(sf_uri);
+	snprintf(out, len, "%.*s/%s%s", (int)(path - sf_uri), sf_uri, name,
 	    query != NULL ? query : "");
 }
 
@@ -1322,10 +1134,10 @@ pg_other_db(const char *name, char *out, size_t len)
 static void
 test_migrate_v1(void **state_)
 {
-	bool pg = strncmp(uri, "sqlite:", 7) != 0;
+	bool pg = strncmp(sf_uri, "sqlite:", 7) != 0;
 	char target[600], raw[512], dbname[64], sql[2048], blob[256], why[512];
 	char xa[40], xb[40], xj[40], sid[64];
-	struct store_opts o = {target, kek, 0};
+	struct store_opts o = {target, sf_kek, 0};
 	struct store_device a, b, got;
 	struct store_session s;
 	struct store *st = NULL;
@@ -1336,25 +1148,25 @@ test_migrate_v1(void **state_)
 	(void)state_;
 	if (pg) {
 		snprintf(dbname, sizeof(dbname), "loradane_v1_%010llx",
-		    (unsigned long long)run_id);
+		    (unsigned long long)sf_run_id);
 		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-		db_sql(true, uri, sql, NULL);
+		db_sql(true, sf_uri, sql, NULL);
 		pg_other_db(dbname, raw, sizeof(raw));
 		snprintf(target, sizeof(target), "%s", raw);
 	} else {
-		snprintf(raw, sizeof(raw), "%s/v1.db", dir);
+		snprintf(raw, sizeof(raw), "%s/v1.db", sf_dir);
 		snprintf(target, sizeof(target), "sqlite:%s", raw);
 	}
 	db_sql(pg, raw, pg ? v1_pg : v1_sqlite, NULL);
 	/* A 1.1 device with a session, a 1.0.2 one with a DevNonce. */
-	device(&a, eui(0x25, 1), "1.1");
-	device(&b, eui(0x25, 2), "1.0.2");
+	sf_device(&a, sf_eui(0x25, 1), "1.1");
+	sf_device(&b, sf_eui(0x25, 2), "1.0.2");
 	seal_keys(&a, sealed);
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO devices (dev_eui, join_eui, mac_version, keys, "
 	    "has_nwk_key, home_net_id, as_id, ns_kek_label, as_kek_label, "
 	    "last_join_nonce, last_dev_nonce, joins) VALUES (%s, %s, '1.1', "
-	    "%s, %s, 19, '_as-client.as.opb.test', 'ns-kek', '', 5, 9, 5)",
+	    "%s, %s, 19, '_as-client.as.opb.test', 'ns-sf_kek', '', 5, 9, 5)",
 	    sql_eui(pg, a.dev_eui, xa, sizeof(xa)),
 	    sql_eui(pg, a.join_eui, xj, sizeof(xj)),
 	    sql_blob(pg, sealed, sizeof(sealed), blob, sizeof(blob)),
@@ -1371,8 +1183,8 @@ test_migrate_v1(void **state_)
 	    sql_blob(pg, sealed, sizeof(sealed), blob, sizeof(blob)),
 	    pg ? "false" : "0", pg ? "" : ", seq", xb, pg ? "" : ", 1");
 	db_sql(pg, raw, sql, NULL);
-	snprintf(
-	    sid, sizeof(sid), "v1-session-%010llx", (unsigned long long)run_id);
+	snprintf(sid, sizeof(sid), "v1-session-%010llx",
+	    (unsigned long long)sf_run_id);
 	memset(skey, 0x5a, sizeof(skey));
 	seal("loradane-appskey-v1", (const uint8_t *)sid, strlen(sid), skey, 16,
 	    sskey);
@@ -1398,7 +1210,7 @@ test_migrate_v1(void **state_)
 	assert_true(got.join_eui == a.join_eui);
 	assert_string_equal(got.mac_version, "1.1");
 	assert_string_equal(got.as_id, "_as-client.as.opb.test");
-	assert_string_equal(got.ns_kek_label, "ns-kek");
+	assert_string_equal(got.ns_kek_label, "ns-sf_kek");
 	rj_state(st, a.dev_eui, 5, 9, -1, 5);
 	assert_int_equal(
 	    store_device_get(st, b.dev_eui, &got, why, sizeof(why)), STORE_OK);
@@ -1410,16 +1222,16 @@ test_migrate_v1(void **state_)
 	assert_memory_equal(s.app_s_key, skey, 16);
 	assert_true(s.dev_eui == a.dev_eui && s.join_nonce == 5);
 	/* It works as a version 2 store. */
-	assert_int_equal(join(st, b.dev_eui, 77, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, b.dev_eui, 78, &j), STORE_OK);
+	assert_int_equal(sf_join(st, b.dev_eui, 77, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, b.dev_eui, 78, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 2);
 	assert_int_equal(rejoin(st, b.dev_eui, 0, 0, &j), STORE_ERR_ARG);
 	assert_int_equal(rejoin(st, a.dev_eui, 1, 0, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 6);
 	assert_memory_equal(j.app_key, a.app_key, 16);
 	assert_int_equal(rejoin(st, a.dev_eui, 1, 0, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, a.dev_eui, 9, &j), STORE_ERR_REPLAY);
-	assert_int_equal(join(st, a.dev_eui, 10, &j), STORE_OK);
+	assert_int_equal(sf_join(st, a.dev_eui, 9, &j), STORE_ERR_REPLAY);
+	assert_int_equal(sf_join(st, a.dev_eui, 10, &j), STORE_OK);
 	assert_int_equal(j.join_nonce, 7);
 	store_close(st);
 	/* Opened again (version 2: nothing to do), the state is there. */
@@ -1438,7 +1250,7 @@ test_migrate_v1(void **state_)
 	if (pg) {
 		snprintf(
 		    sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", dbname);
-		db_sql(true, uri, sql, NULL);
+		db_sql(true, sf_uri, sql, NULL);
 	}
 }
 
@@ -1471,5 +1283,5 @@ main(void)
 	    cmocka_unit_test(test_migrate_v1),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sf_setup, sf_teardown);
 }
