@@ -29,7 +29,7 @@ LIBS = -lunbound -lldns -levent_openssl -levent -levent_pthreads -lssl \
 	-lcrypto -ljansson -lsqlite3 -lpq -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c \
-	lib/zone/*.c lib/store/*.c lib/backend/*.c))
+	lib/zone/*.c lib/store/*.c lib/backend/*.c lib/gw/*.c lib/mqtt/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 JS_SRCS := $(sort $(wildcard src/js/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -119,7 +119,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args \
-	$(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_bi $(BUILD)/fuzz/fuzz_http
+	$(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_bi $(BUILD)/fuzz/fuzz_http \
+	$(BUILD)/fuzz/fuzz_udp
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_TARGETS)
 
@@ -147,7 +148,9 @@ $(BUILD)/fuzz/fuzz_profile: $(FUZZ_PROFILE_SRCS) lib/zone/profile.h \
 	    $(FUZZ_PROFILE_SRCS) -lcrypto
 
 FUZZ_BI_SRCS = tests/fuzz/fuzz_bi.c lib/backend/bi.c lib/backend/bi_decode.c \
-	lib/backend/bi_encode.c lib/util/bytes.c
+	lib/backend/bi_encode.c lib/backend/bi_read.c lib/backend/bi_meta.c \
+	lib/backend/bi_meta_enc.c lib/backend/bi_roam.c lib/backend/bi_values.c \
+	lib/util/bytes.c
 $(BUILD)/fuzz/fuzz_bi: $(FUZZ_BI_SRCS) lib/backend/bi.h lib/backend/bi_int.h \
     lib/util/bytes.h
 	@mkdir -p $(dir $@)
@@ -159,6 +162,14 @@ $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c lib/backend/http.c \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
 	    tests/fuzz/fuzz_http.c lib/backend/http.c
+
+FUZZ_UDP_SRCS = tests/fuzz/fuzz_udp.c lib/gw/udp.c lib/gw/udp_json.c \
+	lib/gw/udp_enc.c lib/lorawan/region.c lib/util/bytes.c
+$(BUILD)/fuzz/fuzz_udp: $(FUZZ_UDP_SRCS) lib/gw/udp.h lib/gw/udp_int.h \
+    lib/lorawan/region.h lib/util/bytes.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    $(FUZZ_UDP_SRCS) -ljansson -lcrypto
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz

@@ -310,11 +310,27 @@ enum dance_client_auth {
 
 #define DANCE_CLIENTID_EXT_DEFAULT 0xFFDC
 
+/*
+ * A client a DANE server accepts without a dane_clientid extension: its
+ * certificate must chain to a CA in ca_file (and nothing else) and be
+ * issued for name (SAN DNS, X509_check_host).  For a peer an operator has
+ * explicitly agreed to authenticate the old way; the handshake then
+ * reports name as the peer's name, with pkix set.
+ */
+struct dance_pkix_peer {
+	const char *name;    /* the ClientName it is known by */
+	const char *ca_file; /* PEM CA certificates: its trust anchors */
+};
+
 struct dance_server_opts {
 	const char *cert_file; /* PEM certificate, then its chain */
 	const char *key_file;  /* PEM private key */
 	enum dance_client_auth client_auth;
-	const char *pkix_ca_file;      /* for DANCE_CLIENT_AUTH_PKIX */
+	const char *pkix_ca_file; /* for DANCE_CLIENT_AUTH_PKIX */
+	/* DANCE_CLIENT_AUTH_DANE: clients without dane_clientid that are
+	 * accepted anyway, by PKIX, one CA file per name; NULL/0: none. */
+	const struct dance_pkix_peer *pkix_peers;
+	size_t npkix_peers;
 	uint16_t ext_type;             /* 0: DANCE_CLIENTID_EXT_DEFAULT */
 	int compat07;                  /* send the -06/-07 empty extension */
 	unsigned handshake_timeout_ms; /* 0: 10000 */
@@ -350,6 +366,13 @@ struct dance_tls *dance_tls_client_new(
  * @param tls: owned by the caller; may be NULL.
  */
 void dance_tls_free(struct dance_tls *tls);
+
+/**
+ * Take another reference, for an object that keeps the context (a pool
+ * of connections); drop it with dance_tls_free().
+ * @return tls.
+ */
+struct dance_tls *dance_tls_ref(struct dance_tls *tls);
 
 /**
  * The OpenSSL context, e.g. to add ALPN.  Do not change verification.
@@ -503,6 +526,30 @@ struct dance_rrset {
  */
 int dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
     unsigned timeout_ms, struct dance_rrset **out);
+
+/*
+ * Completion of dance_rrset_lookup().
+ * @param rs: owned by the callee (dance_rrset_free()); never NULL.
+ *	Resolver failures, timeouts and memory shortage come as TEMPFAIL.
+ */
+typedef void dance_rrset_cb(void *arg, struct dance_rrset *rs);
+
+struct dance_rrset_lookup;
+
+/**
+ * The same lookup, asynchronous, on the context's event base, with the
+ * context's lookup deadline; daemons use it (a JoinEUI's NAPTR, an
+ * SRV), never the synchronous form.
+ * @param handle: if not NULL, set to a handle for
+ *	dance_rrset_lookup_cancel(), valid until cb runs.
+ * @return DANCE_OK (cb runs once, from the event loop), DANCE_ERR_INVAL,
+ *	DANCE_ERR_NOMEM or DANCE_ERR_RESOLVER (cb will not run).
+ */
+int dance_rrset_lookup(struct dance_ctx *ctx, const char *name, int rrtype,
+    dance_rrset_cb *cb, void *arg, struct dance_rrset_lookup **handle);
+
+/** Cancel a lookup: its callback will not run.  l may be NULL. */
+void dance_rrset_lookup_cancel(struct dance_rrset_lookup *l);
 
 /**
  * Free a result of dance_rrset_lookup_sync().

@@ -10,7 +10,7 @@ libevent-dev libjansson-dev libsqlite3-dev libpq-dev libldns-dev \
 libcmocka-dev ldnsutils nsd dns-root-data bind9-dnsutils \
 gnutls-bin iproute2 procps clang-format cppcheck clang \
 libclang-rt-14-dev knot knot-dnsutils bind9utils postgresql \
-postgresql-client"
+postgresql-client mosquitto mosquitto-clients curl"
 
 missing=""
 for p in $PKGS; do

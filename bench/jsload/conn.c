@@ -27,9 +27,9 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "backend/bi_client.h"
 #include "backend/http.h"
 #include "dance.h"
 
@@ -136,21 +136,11 @@ static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
-	int serr = EVUTIL_SOCKET_ERROR();
-	unsigned long e;
-	char why[200], ebuf[160];
+	char why[200];
 
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
-	if (what & BEV_EVENT_EOF)
-		snprintf(why, sizeof(why), "closed by the server");
-	else if ((e = bufferevent_get_openssl_error(bev)) != 0) {
-		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		snprintf(why, sizeof(why), "TLS error: %s", ebuf);
-	} else
-		snprintf(why, sizeof(why), "connection error: %s",
-		    evutil_socket_error_to_string(serr));
-	ERR_clear_error();
+	bi_bev_why(bev, what, why, sizeof(why));
 	conn_lost(c, why);
 }
 

@@ -72,6 +72,38 @@ device_line(char *line, struct device *d)
 	return NULL;
 }
 
+static int
+cmp_eui(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* check_unique - no DevEUI twice: sorted, in n log n (a million-device
+ * list is loaded in about a second, not in hours) */
+static int
+check_unique(const char *path)
+{
+	uint64_t *e = malloc((size_t)L.ndevs * sizeof(*e));
+	int i, rc = 0;
+
+	if (e == NULL)
+		return -1;
+	for (i = 0; i < L.ndevs; i++)
+		e[i] = L.devs[i].dev_eui;
+	qsort(e, (size_t)L.ndevs, sizeof(*e), cmp_eui);
+	for (i = 1; i < L.ndevs && rc == 0; i++)
+		if (e[i] == e[i - 1]) {
+			fprintf(stderr,
+			    "jsload: %s: DevEUI %016llx given twice\n", path,
+			    (unsigned long long)e[i]);
+			rc = -1;
+		}
+	free(e);
+	return rc;
+}
+
 int
 read_devices(const char *path)
 {
@@ -99,14 +131,6 @@ read_devices(const char *path)
 			fclose(f);
 			return -1;
 		}
-		for (int i = 0; i < L.ndevs; i++)
-			if (L.devs[i].dev_eui == d.dev_eui) {
-				fprintf(stderr,
-				    "jsload: %s:%d: DevEUI given twice\n", path,
-				    lineno);
-				fclose(f);
-				return -1;
-			}
 		if (L.ndevs == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
 			if ((nd = realloc(L.devs, (size_t)cap * sizeof(*nd))) ==
@@ -129,7 +153,7 @@ read_devices(const char *path)
 		fprintf(stderr, "jsload: %s: no device\n", path);
 		return -1;
 	}
-	return 0;
+	return check_unique(path);
 }
 
 /*

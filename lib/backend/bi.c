@@ -386,7 +386,7 @@ bi_check_answer(const struct bi_msg *m, int code, struct bi_error *err)
 			return bi_fail(err, code, "HNetID", "missing");
 		return BI_OK;
 	default:
-		return BI_OK;
+		return bi_check_roam_answer(m, code, err);
 	}
 }
 

@@ -1,7 +1,9 @@
 /*
  * bi.h - LoRaWAN Backend Interfaces (TS002) JSON messages: the common
- * header, JoinReq/RejoinReq, AppSKeyReq, HomeNSReq and their answers, both
- * ways (decode and encode), on jansson.
+ * header, JoinReq/RejoinReq, AppSKeyReq, HomeNSReq, the passive-roaming
+ * messages (PRStartReq, XmitDataReq, ProfileReq) and their answers, with
+ * the ULMetaData/DLMetaData objects, both ways (decode and encode), on
+ * jansson.
  *
  * Decisions:
  * - A decoded message is copied into fixed arrays inside struct bi_msg: it
@@ -24,6 +26,22 @@
  * - In an answer whose ResultCode is not Success, the body fields are all
  *   optional (each is still checked when present); with Success the
  *   mandatory ones of TS002 are required, on decode and on encode alike.
+ * - Numbers with a fraction (frequencies in MHz, SNR, Lat/Lon) accept a
+ *   JSON integer or real and are emitted with 15 significant digits
+ *   (DBL_DIG), so that 868.1 goes out as 868.1 and not 868.10000000000002;
+ *   whatever we emit decodes to a double that re-encodes to the same text.
+ * - Time stamps (RecvTime, DeviceProfileTimestamp) are checked as RFC 3339
+ *   and kept as text: they are echoed, logged and compared rarely, and
+ *   bi_time_parse() turns one into seconds when needed.
+ * - RFRegion: the TS002 names (EU868, US902, China779, EU433,
+ *   Australia915, China470, AS923) and ChirpStack's (US915, AS923-2, ...)
+ *   are accepted in any case, with '-' or '_', and kept in one canonical
+ *   spelling per region (the RP002 common name, ChirpStack's); an unknown
+ *   name of letters, digits, '-' and '_' is kept upper-cased with '-', as
+ *   ChirpStack does, because regions are added faster than peers upgrade.
+ * - ServiceProfile (PRStartAns) and DeviceProfile (ProfileAns) are checked
+ *   to be objects and otherwise ignored: nothing here uses them yet, and
+ *   their dozens of fields have known spelling traps between peers.
  * - A ProtocolVersion other than "1.0" or "1.1" stops decoding after the
  *   header with BI_ERR_VERSION, so the caller can answer
  *   InvalidProtocolVersion: under an unknown version the body has no known
@@ -50,7 +68,6 @@
 #define BI_KEY_LEN 16          /* AESKey in clear */
 #define BI_WRAPPED_KEY_LEN 24  /* AESKey wrapped (RFC 3394) */
 #define BI_CFLIST_LEN 16
-
 /* Stable: new codes are appended, none is removed or renumbered. */
 enum bi_err {
 	BI_OK = 0,
@@ -248,16 +265,24 @@ struct bi_homens_ans {
 	char h_nsid[BI_ID_MAX + 1]; /* "" = absent (BI 1.1) */
 };
 
+#include "backend/bi_roam.h" /* needs the above; see there */
+
 /* A whole message: the header, and the body its type selects. */
 struct bi_msg {
 	struct bi_hdr hdr;
 	union {
-		struct bi_join_req join_req;       /* JoinReq, RejoinReq */
-		struct bi_join_ans join_ans;       /* JoinAns, RejoinAns */
-		struct bi_appskey_req appskey_req; /* AppSKeyReq */
-		struct bi_appskey_ans appskey_ans; /* AppSKeyAns */
-		struct bi_homens_req homens_req;   /* HomeNSReq */
-		struct bi_homens_ans homens_ans;   /* HomeNSAns */
+		struct bi_join_req join_req;         /* JoinReq, RejoinReq */
+		struct bi_join_ans join_ans;         /* JoinAns, RejoinAns */
+		struct bi_appskey_req appskey_req;   /* AppSKeyReq */
+		struct bi_appskey_ans appskey_ans;   /* AppSKeyAns */
+		struct bi_homens_req homens_req;     /* HomeNSReq */
+		struct bi_homens_ans homens_ans;     /* HomeNSAns */
+		struct bi_prstart_req prstart_req;   /* PRStartReq */
+		struct bi_prstart_ans prstart_ans;   /* PRStartAns */
+		struct bi_xmitdata_req xmitdata_req; /* XmitDataReq */
+		struct bi_xmitdata_ans xmitdata_ans; /* XmitDataAns */
+		struct bi_profile_req profile_req;   /* ProfileReq */
+		struct bi_profile_ans profile_ans;   /* ProfileAns */
 	};
 };
 
@@ -363,8 +388,9 @@ void bi_msg_init(struct bi_msg *m, enum bi_msg_type type);
  * Decode one JSON message of any type.
  *
  * The header is decoded first; then, for JoinReq, RejoinReq, AppSKeyReq,
- * HomeNSReq and their answers, the body.  Other known types decode the
- * header and return BI_ERR_UNSUPPORTED (with err->header_ok set).
+ * HomeNSReq, PRStartReq, XmitDataReq, ProfileReq and their answers, the
+ * body.  Other known types (PRStop*, HRStart*, HRStop*, XmitLoc*) decode
+ * the header and return BI_ERR_UNSUPPORTED (with err->header_ok set).
  * @param buf: borrowed; len bytes, need not be NUL-terminated.
  * @param m: caller's; zeroed, then filled as far as decoding got (the
  *	header is complete whenever err->header_ok is set).

@@ -120,7 +120,12 @@ conn_finish_ok(struct dance_conn *c)
 		    "record%s skipped, e.g. %s",
 		    st->owner, st->unusable, st->unusable == 1 ? "" : "s",
 		    st->unusable_rr);
-	if (peer.name != NULL)
+	if (peer.name != NULL && peer.pkix)
+		dance_log(c->ctx, DANCE_LOG_INFO,
+		    "%s %s authenticated as %s by PKIX: no dane_clientid, "
+		    "a named PKIX peer",
+		    c->tls->server ? "client" : "server", c->peer, peer.name);
+	else if (peer.name != NULL)
 		dance_log(c->ctx, DANCE_LOG_INFO,
 		    "%s %s authenticated as %s "
 		    "by TLSA %s %u %u %u at depth %d",

@@ -136,14 +136,12 @@ fill(struct dance_rrset *rs, int err, const struct ub_result *r)
 	return 0;
 }
 
-int
-dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
-    unsigned timeout_ms, struct dance_rrset **out)
+/* rrset_new - an empty result for name (canonicalised) and type */
+static int
+rrset_new(const char *name, int rrtype, struct dance_rrset **out)
 {
-	struct ub_result *res = NULL;
 	struct dance_rrset *rs;
 	char canon[256];
-	int err;
 
 	*out = NULL;
 	if (rrtype <= 0 || rrtype > 65535 ||
@@ -155,12 +153,20 @@ dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
 		return DANCE_ERR_NOMEM;
 	}
 	rs->rrtype = rrtype;
-	err = dance_query_sync(ctx, canon, rrtype, timeout_ms, &res);
+	*out = rs;
+	return DANCE_OK;
+}
+
+/* rrset_answer - fill rs from a query's outcome (res is freed) */
+static int
+rrset_answer(struct dance_ctx *ctx, struct dance_rrset *rs, int err,
+    struct ub_result *res)
+{
 	if (fill(rs, err, res) != 0)
 		goto nomem;
-	if (rrtype == RR_TYPE_TLSA) {
+	if (rs->rrtype == RR_TYPE_TLSA) {
 		/* The same answer as a TLSA result, for the DANE engine. */
-		rs->tlsa = dance_tlsa_from_result(canon, err, res);
+		rs->tlsa = dance_tlsa_from_result(rs->owner, err, res);
 		if (rs->tlsa == NULL)
 			goto nomem;
 		if (rs->tlsa->status != rs->status) {
@@ -178,14 +184,95 @@ dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
 	}
 	ub_resolve_free(res);
 	dance_log(ctx, DANCE_LOG_DEBUG, "%s type %d: %s%s%s, %zu records",
-	    canon, rrtype, dance_dns_status_str(rs->status),
+	    rs->owner, rs->rrtype, dance_dns_status_str(rs->status),
 	    rs->why ? ": " : "", rs->why ? rs->why : "", rs->nrr);
-	*out = rs;
 	return DANCE_OK;
 nomem:
 	ub_resolve_free(res);
-	dance_rrset_free(rs);
 	return DANCE_ERR_NOMEM;
+}
+
+int
+dance_rrset_lookup_sync(struct dance_ctx *ctx, const char *name, int rrtype,
+    unsigned timeout_ms, struct dance_rrset **out)
+{
+	struct ub_result *res = NULL;
+	struct dance_rrset *rs;
+	int err, rc;
+
+	if ((rc = rrset_new(name, rrtype, &rs)) != DANCE_OK)
+		return rc;
+	err = dance_query_sync(ctx, rs->owner, rrtype, timeout_ms, &res);
+	if ((rc = rrset_answer(ctx, rs, err, res)) != DANCE_OK) {
+		dance_rrset_free(rs);
+		return rc;
+	}
+	*out = rs;
+	return DANCE_OK;
+}
+
+struct dance_rrset_lookup {
+	struct dance_ctx *ctx;
+	struct dance_query *q;
+	struct dance_rrset *rs;
+	dance_rrset_cb *cb;
+	void *arg;
+};
+
+static void
+rrset_done(void *arg, int err, struct ub_result *res)
+{
+	struct dance_rrset_lookup *l = arg;
+	struct dance_rrset *rs = l->rs;
+
+	if (rrset_answer(l->ctx, rs, err, res) != DANCE_OK) {
+		/* Out of memory: a temporary failure, never data. */
+		free(rs->rr);
+		rs->rr = NULL;
+		rs->nrr = rs->nsig = 0;
+		rs->status = DANCE_DNS_TEMPFAIL;
+	}
+	l->cb(l->arg, rs);
+	free(l);
+}
+
+int
+dance_rrset_lookup(struct dance_ctx *ctx, const char *name, int rrtype,
+    dance_rrset_cb *cb, void *arg, struct dance_rrset_lookup **handle)
+{
+	struct dance_rrset_lookup *l;
+	int rc;
+
+	if (ctx == NULL || cb == NULL)
+		return DANCE_ERR_INVAL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return DANCE_ERR_NOMEM;
+	if ((rc = rrset_new(name, rrtype, &l->rs)) != DANCE_OK) {
+		free(l);
+		return rc;
+	}
+	l->ctx = ctx;
+	l->cb = cb;
+	l->arg = arg;
+	if ((l->q = dance_query_start(
+		 ctx, l->rs->owner, rrtype, rrset_done, l)) == NULL) {
+		dance_rrset_free(l->rs);
+		free(l);
+		return DANCE_ERR_RESOLVER;
+	}
+	if (handle != NULL)
+		*handle = l;
+	return DANCE_OK;
+}
+
+void
+dance_rrset_lookup_cancel(struct dance_rrset_lookup *l)
+{
+	if (l == NULL)
+		return;
+	dance_query_cancel(l->q);
+	dance_rrset_free(l->rs);
+	free(l);
 }
 
 void

@@ -83,6 +83,7 @@ dance_tls_free(struct dance_tls *tls)
 {
 	if (tls == NULL || --tls->refs > 0)
 		return;
+	dance_pkix_peers_free(tls);
 	SSL_CTX_free(tls->ssl_ctx);
 	free(tls);
 }
@@ -247,6 +248,10 @@ dance_tls_server_new(
 	case DANCE_CLIENT_AUTH_DANE:
 		SSL_CTX_set_verify(tls->ssl_ctx, mode, verify_cb);
 		if ((r = dance_clientid_register(tls)) != DANCE_OK)
+			goto fail;
+		if (opts->npkix_peers > 0 &&
+		    (r = dance_pkix_peers_load(
+			 tls, opts->pkix_peers, opts->npkix_peers)) != DANCE_OK)
 			goto fail;
 		break;
 	case DANCE_CLIENT_AUTH_PKIX:
@@ -455,6 +460,12 @@ dance_ssl_peer(SSL *ssl, struct dance_peer *peer)
 	}
 	if (st->tls->server && st->tls->client_auth == DANCE_CLIENT_AUTH_PKIX) {
 		peer->pkix = 1;
+		st->peer = *peer;
+		return DANCE_OK;
+	}
+	if (st->tls->server && st->pkix_ok) {
+		peer->pkix = 1;
+		peer->name = st->name;
 		st->peer = *peer;
 		return DANCE_OK;
 	}

@@ -23,6 +23,9 @@ struct dance_tls {
 	/* Client: the ClientName extension body, length-prefixed. */
 	unsigned char name_ext[1 + DANCE_NAME_MAX];
 	size_t name_ext_len; /* 0: no identity to announce */
+	/* Server: peers allowed without dane_clientid (pkix_peer.c). */
+	struct dance_pkix_entry *pkix_peers;
+	size_t npkix_peers;
 };
 
 /* Per-SSL state, freed with the SSL. */
@@ -50,7 +53,21 @@ struct dance_conn_state {
 	unsigned unusable;      /* unusable TLSA records skipped */
 	char unusable_rr[160];  /* the first of them */
 	struct dance_peer peer; /* filled by dance_ssl_peer() */
+	int pkix_ok; /* server: a named PKIX peer (name holds which) */
 };
+
+/**
+ * Load the named PKIX peers of a DANE server (their CA files) and take
+ * over certificate verification for clients that send no dane_clientid.
+ * @param p: borrowed for the call; n entries.
+ * @return DANCE_OK, DANCE_ERR_FILE (a CA file), DANCE_ERR_BAD_NAME,
+ *	DANCE_ERR_NOMEM.
+ */
+int dance_pkix_peers_load(
+    struct dance_tls *tls, const struct dance_pkix_peer *p, size_t n);
+
+/** Free what dance_pkix_peers_load() made. */
+void dance_pkix_peers_free(struct dance_tls *tls);
 
 /** @return the state of ssl (borrowed), or NULL if not ours. */
 struct dance_conn_state *dance_conn_state(SSL *ssl);
@@ -58,9 +75,6 @@ struct dance_conn_state *dance_conn_state(SSL *ssl);
 /** Record the first failure of a connection; later ones are dropped. */
 void dance_conn_fail(struct dance_conn_state *st, int err, const char *fmt, ...)
     __attribute__((__format__(printf, 3, 4)));
-
-/** Take a reference to tls. */
-struct dance_tls *dance_tls_ref(struct dance_tls *tls);
 
 /**
  * Give ssl the usable records of t for base name; skip PKIX usages.

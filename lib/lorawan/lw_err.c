@@ -24,6 +24,10 @@ lw_strerror(int err)
 		return "invalid argument";
 	case LW_ERR_NOMEM:
 		return "out of memory";
+	case LW_ERR_REPLAY:
+		return "frame counter replayed";
+	case LW_ERR_FCNT_GAP:
+		return "frame counter gap too large";
 	}
 	return "unknown error";
 }

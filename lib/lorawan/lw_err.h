@@ -18,6 +18,9 @@ enum lw_err {
 	LW_ERR_CRYPTO = -5,    /* OpenSSL internal failure */
 	LW_ERR_INVAL = -6,     /* bad argument (NULL, wrong length) */
 	LW_ERR_NOMEM = -7,     /* out of memory */
+	LW_ERR_REPLAY = -8,    /* authentic frame, counter not above the last */
+	LW_ERR_FCNT_GAP =
+	    -9, /* authentic frame, 1.0.x counter jumped too far */
 };
 
 /**

@@ -721,6 +721,12 @@ issue(struct store *st, uint64_t dev_eui, const struct issue *is,
 		    srow.session_key_id);
 	if (rc != STORE_OK)
 		goto out;
+	/* Bounded: only the latest sessions' AppSKeys stay fetchable. */
+	if (join_nonce > STORE_SESSIONS_KEPT &&
+	    (rc = st->be->session_trim(st, dev_eui,
+		 join_nonce - STORE_SESSIONS_KEPT + 1, why, whylen)) !=
+		STORE_OK)
+		goto out;
 	issue_record(&row, is, join_nonce);
 	rc = st->be->device_write(st, &row, STORE_UPDATE_STATE, why, whylen);
 	if (rc == STORE_OK)

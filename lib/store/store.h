@@ -44,6 +44,10 @@ const char *store_strerror(int err);
 
 #define STORE_ID_MAX 256   /* AS identity, session key id (with the NUL) */
 #define STORE_LABEL_MAX 64 /* KEK label (with the NUL) */
+/* Sessions kept per device: a join or rejoin that makes one more deletes
+ * the oldest, so that the table does not grow with every join, while an
+ * AS that is a few sessions behind can still fetch their AppSKeys. */
+#define STORE_SESSIONS_KEPT 4
 
 struct store_device {
 	uint64_t dev_eui;
@@ -148,7 +152,8 @@ typedef int store_join_cb(void *arg, const struct store_device *dev,
  * device (across processes and hosts for PostgreSQL): lock the device,
  * apply its MAC version's DevNonce rule (1.0.0-1.0.3: not among the
  * remembered values; 1.0.4 and 1.1: greater than the last), take
- * JoinNonce = last + 1, call cb, store the session, commit durably.
+ * JoinNonce = last + 1, call cb, store the session (deleting the oldest beyond
+ * STORE_SESSIONS_KEPT), commit durably.
  * Only after STORE_OK may the answer leave.
  * @return STORE_OK, STORE_ERR_NOTFOUND, STORE_ERR_REPLAY,
  *	STORE_ERR_EXHAUSTED, STORE_ERR_ABORTED (cb refused), STORE_ERR_KEK,

@@ -92,6 +92,9 @@ struct store_backend {
 	    const struct store_session_row *row, char *why, size_t n);
 	int (*session_read)(struct store *st, const char *id,
 	    struct store_session_row *row, char *why, size_t n);
+	/* Delete the device's sessions whose JoinNonce is below min. */
+	int (*session_trim)(struct store *st, uint64_t dev_eui, uint32_t min,
+	    char *why, size_t n);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -134,6 +134,7 @@ enum pgs {
 	PGS_NONCE_TRIM,
 	PGS_SESS_INSERT,
 	PGS_SESS_READ,
+	PGS_SESS_TRIM,
 	PGS_N
 };
 
@@ -210,6 +211,9 @@ static const struct {
     [PGS_SESS_READ] = {"read session",
 	"SELECT " PG_SESSION_COLS " FROM sessions WHERE session_key_id = $1", 1,
 	{PG_TEXTOID}},
+    [PGS_SESS_TRIM] = {"trim sessions",
+	"DELETE FROM sessions WHERE dev_eui = $1 AND join_nonce < $2", 2,
+	{PG_INT8OID, PG_INT8OID}},
 };
 
 struct pg {
@@ -964,6 +968,17 @@ pg_session_write(
 }
 
 static int
+pg_session_trim(
+    struct store *st, uint64_t dev_eui, uint32_t min, char *why, size_t n)
+{
+	struct pg_params p = {.n = 0};
+
+	pgp_i64(&p, (int64_t)dev_eui);
+	pgp_i64(&p, min);
+	return pg_exec_cmd(st->db, PGS_SESS_TRIM, &p, NULL, why, n);
+}
+
+static int
 pg_session_read(struct store *st, const char *id, struct store_session_row *row,
     char *why, size_t n)
 {
@@ -1013,4 +1028,5 @@ const struct store_backend store_backend_pg = {
     .devnonce_add = pg_devnonce_add,
     .session_write = pg_session_write,
     .session_read = pg_session_read,
+    .session_trim = pg_session_trim,
 };

@@ -91,6 +91,7 @@ enum sq_stmt {
 	S_DN_TRIM,
 	S_SES_WRITE,
 	S_SES_READ,
+	S_SES_TRIM,
 	S_COUNT
 };
 
@@ -129,6 +130,8 @@ static const char *const sq_sql[S_COUNT] = {
 		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_SES_READ] = "SELECT session_key_id, dev_eui, join_nonce, app_s_key, "
 		   "as_id, created FROM sessions WHERE session_key_id = ?1",
+    [S_SES_TRIM] = "DELETE FROM sessions WHERE dev_eui = ?1 AND "
+		   "join_nonce < ?2",
 };
 
 struct sq {
@@ -640,6 +643,20 @@ sq_session_write(
 }
 
 static int
+sq_session_trim(
+    struct store *st, uint64_t dev_eui, uint32_t min, char *why, size_t n)
+{
+	struct sq *q = st->db;
+	sqlite3_stmt *s = sq_stmt(q, S_SES_TRIM, why, n);
+
+	if (s == NULL)
+		return STORE_ERR_DB;
+	bind_eui(s, 1, dev_eui);
+	sqlite3_bind_int64(s, 2, min);
+	return sq_run(q, s, "trim sessions", why, n);
+}
+
+static int
 sq_session_read(struct store *st, const char *id, struct store_session_row *row,
     char *why, size_t n)
 {
@@ -689,4 +706,5 @@ const struct store_backend store_backend_sqlite = {
     .devnonce_add = sq_devnonce_add,
     .session_write = sq_session_write,
     .session_read = sq_session_read,
+    .session_trim = sq_session_trim,
 };

@@ -43,6 +43,12 @@ struct js_kek {
 	size_t len; /* 16, 24 or 32 */
 };
 
+/* A client accepted without a DANE identity, by its CA and its name. */
+struct js_pkix_peer {
+	char name[JS_NAME_MAX];
+	char ca_file[PATH_MAX];
+};
+
 struct js_conf {
 	char path[PATH_MAX];
 	char listen_addr[64];
@@ -71,6 +77,8 @@ struct js_conf {
 	struct js_netid_auth netid[JS_MAX_NETID];
 	int nkek;
 	struct js_kek kek[JS_MAX_KEK];
+	int npkix;
+	struct js_pkix_peer pkix[JS_MAX_LIST]; /* named PKIX peers */
 	uint32_t lifetime;
 	char metrics_addr[64];
 	uint16_t metrics_port; /* 0: no metrics endpoint */

@@ -274,6 +274,33 @@ add_kek(void *t, const struct cfg_line *l, char *why, size_t n)
 	return 0;
 }
 
+/* add_pkix_peer - a client named by the operator, authenticated by its
+ * CA instead of DANE; the name must be a valid ClientName, as it stands
+ * for one in the netid lines */
+static int
+add_pkix_peer(void *t, const struct cfg_line *l, char *why, size_t n)
+{
+	struct js_conf *c = t;
+	struct js_pkix_peer *p;
+
+	if (c->npkix == JS_MAX_LIST)
+		return fail(why, n, "%s", "too many pkix-peer lines");
+	if (dance_clientname_check(l->argv[0], strlen(l->argv[0])) != DANCE_OK)
+		return fail(
+		    why, n, "'%s' is not a valid client name", l->argv[0]);
+	for (int i = 0; i < c->npkix; i++)
+		if (strcasecmp(c->pkix[i].name, l->argv[0]) == 0)
+			return fail(why, n, "'%s' is given twice", l->argv[0]);
+	if (readable(l->argv[1], why, n) != 0)
+		return -1;
+	p = &c->pkix[c->npkix];
+	if (copy(p->name, sizeof(p->name), l->argv[0], why, n) != 0 ||
+	    copy(p->ca_file, sizeof(p->ca_file), l->argv[1], why, n) != 0)
+		return -1;
+	c->npkix++;
+	return 0;
+}
+
 static const struct cfg_directive js_table[] = {
     {"listen", 2, 2, false, true, set_listen, "ADDRESS PORT"},
     {"tls-cert", 1, 1, false, true, set_file, "FILE"},
@@ -295,6 +322,7 @@ static const struct cfg_directive js_table[] = {
     {"netid", 2, 1 + JS_MAX_CLIENTS, true, false, add_netid,
 	"NETID CLIENTNAME..."},
     {"kek", 2, 2, true, false, add_kek, "LABEL FILE"},
+    {"pkix-peer", 2, 2, true, false, add_pkix_peer, "CLIENTNAME CAFILE"},
     {"lifetime", 1, 1, false, false, set_number, "SECONDS"},
     {"metrics", 2, 2, false, false, set_metrics, "ADDRESS PORT"},
     {"pidfile", 1, 1, false, false, set_file, "FILE"},

@@ -310,7 +310,12 @@ on_handshake(
 	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug("peer=%s addr=%s connected", c->peer, c->addr);
+	if (peer->pkix)
+		log_info("peer=%s addr=%s auth=pkix (a pkix-peer: no DANE "
+			 "identity)",
+		    c->peer, c->addr);
+	else
+		log_debug("peer=%s addr=%s connected", c->peer, c->addr);
 }
 
 static void

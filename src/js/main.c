@@ -66,6 +66,7 @@ load(const char *path)
 static struct dance_tls *
 server_tls(struct js_server *srv, const struct js_conf *c)
 {
+	struct dance_pkix_peer peers[JS_MAX_LIST];
 	struct dance_server_opts o;
 	struct dance_tls *tls;
 	int err;
@@ -75,6 +76,12 @@ server_tls(struct js_server *srv, const struct js_conf *c)
 	o.key_file = c->tls_key;
 	o.client_auth = DANCE_CLIENT_AUTH_DANE;
 	o.handshake_timeout_ms = c->handshake_timeout_ms;
+	for (int i = 0; i < c->npkix; i++) {
+		peers[i].name = c->pkix[i].name;
+		peers[i].ca_file = c->pkix[i].ca_file;
+	}
+	o.pkix_peers = peers;
+	o.npkix_peers = (size_t)c->npkix;
 	if ((tls = dance_tls_server_new(srv->dance, &o, &err)) == NULL)
 		log_warnx("TLS identity %s / %s: %s", c->tls_cert, c->tls_key,
 		    dance_strerror(err));

@@ -5,7 +5,9 @@
  * - whatever decodes re-encodes, and that decodes and re-encodes to the
  *   same text (the encoder accepts all the decoder accepts);
  * - a decoded request gets a success answer and an error answer that
- *   both encode and decode again, echoing the TransactionID;
+ *   both encode and decode again, echoing the TransactionID (for the
+ *   roaming requests, the answer carries metadata built from the
+ *   request's, so the metadata encoder sees fuzzed values too);
  * - a refused request whose header decoded gets an error answer.
  */
 #include <stddef.h>
@@ -60,7 +62,32 @@ fill_key(struct bi_key_env *k, const char *label, const uint8_t *src, size_t n)
 		k->aes_key[i] = n ? src[i % n] : (uint8_t)i;
 }
 
-/* answer - the success answer a JS would give, built from the request */
+/* dl_from_ul - the DLMetaData an sNS answers an uplink with: the
+ * gateways' ULTokens back, RX1 on the uplink frequency */
+static void
+dl_from_ul(const struct bi_ul_meta *u, struct bi_dl_meta *d)
+{
+	d->has_dev_eui = u->has_dev_eui;
+	d->dev_eui = u->dev_eui;
+	d->has_f_port = u->has_f_port;
+	d->f_port = u->f_port;
+	d->has_dl_freq1 = u->has_ul_freq;
+	d->dl_freq1 = u->ul_freq;
+	d->has_dl_freq2 = !u->has_ul_freq || u->data_rate & 1;
+	d->dl_freq2 = 869.525;
+	d->has_rx_delay1 = true;
+	d->rx_delay1 = 5;
+	d->class_mode = (enum bi_class_mode)(1 + u->battery % 3);
+	d->has_data_rate1 = u->has_data_rate;
+	d->data_rate1 = u->data_rate;
+	memcpy(d->fns_ul_token, u->fns_ul_token, u->fns_ul_token_len);
+	d->fns_ul_token_len = u->fns_ul_token_len;
+	memcpy(d->gw_info, u->gw_info, sizeof(d->gw_info));
+	d->gw_info_len = u->gw_info_len;
+}
+
+/* answer - the success answer a JS or an sNS would give, built from the
+ * request */
 static void
 answer(const struct bi_msg *req, struct bi_msg *ans)
 {
@@ -108,6 +135,36 @@ answer(const struct bi_msg *req, struct bi_msg *ans)
 	case BI_HOMENS_REQ:
 		ans->homens_ans.has_h_net_id = true;
 		ans->homens_ans.h_net_id = req->homens_req.dev_eui & 0xffffff;
+		break;
+	case BI_PRSTART_REQ: {
+		const struct bi_prstart_req *r = &req->prstart_req;
+		struct bi_prstart_ans *a = &ans->prstart_ans;
+
+		memcpy(a->phy_payload, r->phy_payload, r->phy_payload_len);
+		a->phy_payload_len = r->phy_payload_len;
+		a->has_dev_eui = r->ul_meta.has_dev_eui;
+		a->dev_eui = r->ul_meta.dev_eui;
+		a->has_lifetime = r->ul_meta.has_f_cnt_up;
+		a->lifetime = r->ul_meta.f_cnt_up;
+		fill_key(&a->nwk_s_key, r->ul_meta.has_confirmed ? "k" : "",
+		    r->phy_payload, r->phy_payload_len);
+		a->has_dev_addr = r->ul_meta.has_dev_addr;
+		a->dev_addr = r->ul_meta.dev_addr;
+		a->has_dl_meta = true;
+		dl_from_ul(&r->ul_meta, &a->dl_meta);
+		break;
+	}
+	case BI_XMITDATA_REQ:
+		ans->xmitdata_ans.has_dl_freq1 =
+		    req->xmitdata_req.dl_meta.has_dl_freq1;
+		ans->xmitdata_ans.dl_freq1 = req->xmitdata_req.dl_meta.dl_freq1;
+		ans->xmitdata_ans.has_dl_freq2 =
+		    req->xmitdata_req.dl_meta.has_dl_freq2;
+		ans->xmitdata_ans.dl_freq2 = req->xmitdata_req.dl_meta.dl_freq2;
+		break;
+	case BI_PROFILE_REQ:
+		ans->profile_ans.roaming_activation_type =
+		    (enum bi_roaming_type)(1 + req->profile_req.dev_eui % 2);
 		break;
 	default:
 		abort();

@@ -97,3 +97,23 @@ done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
 }
+
+# js_fixture_conf DIR - the lines of a loradane-js configuration on the
+# fixture, for callers to add their own to: the srv key on
+# 127.0.0.1:$DANCE_TEST_TLS_PORT, JoinEUI 0807060504030201, a SQLite store
+# and a KEK (made once, mode 0600) in DIR, the fixture's resolver
+js_fixture_conf() {
+	if [ ! -f "$1/kek" ]; then
+		openssl rand -hex 32 >"$1/kek" && chmod 600 "$1/kek"
+	fi
+	cat <<CONF
+listen 127.0.0.1 $DANCE_TEST_TLS_PORT
+tls-cert $DANCE_CERTS/srv.crt
+tls-key $DANCE_CERTS/srv.key
+joineui 0807060504030201
+store sqlite:$1/js.db
+kek-file $1/kek
+trust-anchor $DANCE_TA_DS
+forward 127.0.0.1@$DANCE_TEST_DNS_PORT
+CONF
+}

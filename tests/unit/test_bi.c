@@ -387,8 +387,12 @@ test_round_trip_answers(void **state)
 	m.hdr.result.code = BI_RC_NO_ROAMING_AGREEMENT;
 	round_trip(&m, &b);
 	assert_false(b.homens_ans.has_h_net_id);
-	/* answers of types without a body here: header and Result */
+	/* answers of types without a body here: header and Result; the
+	 * roaming answers (test_bi_roaming.c) decode as a whole */
 	for (int t = BI_PRSTART_ANS; t < BI_MT_COUNT; t += 2) {
+		bool body = t == BI_PRSTART_ANS || t == BI_XMITDATA_ANS ||
+		    t == BI_PROFILE_ANS;
+
 		if (t == BI_HOMENS_ANS)
 			continue;
 		hdr(&m, (enum bi_msg_type)t);
@@ -399,8 +403,8 @@ test_round_trip_answers(void **state)
 			size_t n;
 
 			assert_int_equal(bi_encode(&m, &out, &n, &e), BI_OK);
-			assert_int_equal(
-			    bi_decode(out, n, &b, &e), BI_ERR_UNSUPPORTED);
+			assert_int_equal(bi_decode(out, n, &b, &e),
+			    body ? BI_OK : BI_ERR_UNSUPPORTED);
 			assert_true(e.header_ok);
 			assert_int_equal(b.hdr.result.code, BI_RC_OTHER);
 			free(out);
@@ -603,12 +607,12 @@ test_requests_other_types(void **state)
 	assert_int_equal(bi_decode(js, strlen(js), &m, &e), BI_ERR_FIELD);
 	assert_string_equal(e.text, "DevEUI: not 16 hex digits");
 	/* a known type whose body is not handled: the header is there */
-	snprintf(js, sizeof(js), tmpl, "PRStartReq", "", "");
+	snprintf(js, sizeof(js), tmpl, "HRStartReq", "", "");
 	assert_int_equal(bi_decode(js, strlen(js), &m, &e), BI_ERR_UNSUPPORTED);
 	assert_true(e.header_ok);
-	assert_string_equal(e.text, "MessageType: PRStartReq not supported");
+	assert_string_equal(e.text, "MessageType: HRStartReq not supported");
 	assert_int_equal(bi_err_result(e.code), BI_RC_OTHER);
-	assert_int_equal(m.hdr.type, BI_PRSTART_REQ);
+	assert_int_equal(m.hdr.type, BI_HRSTART_REQ);
 }
 
 /* hex in any case, with or without 0x; emitted lowercase, no prefix */
@@ -926,7 +930,7 @@ test_encode_refusals(void **state)
 	m.join_req.phy_payload_len = 23;
 	m.join_req.rx_delay = 16;
 	assert_int_equal(bi_encode(&m, &out, &n, &e), BI_ERR_INVAL);
-	hdr(&m, BI_PRSTART_REQ);
+	hdr(&m, BI_HRSTART_REQ);
 	assert_int_equal(bi_encode(&m, &out, &n, &e), BI_ERR_UNSUPPORTED);
 	hdr(&m, BI_HOMENS_ANS);
 	assert_int_equal(bi_encode(&m, &out, &n, &e), BI_ERR_INVAL);

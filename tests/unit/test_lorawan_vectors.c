@@ -22,6 +22,7 @@
 #include "lorawan/crypto.h"
 #include "lorawan/join.h"
 #include "lorawan/lw_err.h"
+#include "lib/vectors.h"
 
 /* One vector being checked: its parts and the expected fields seen. */
 struct vec {
@@ -32,66 +33,11 @@ struct vec {
 	struct lw_crypto *c;
 };
 
-/* vec_load - the shared vectors if present, else the committed copy */
-static json_t *
-vec_load(void)
-{
-	static const char *rel[] = {
-	    "/../shared/specs/lorawan-vectors.json",
-	    "/tests/data/lorawan-vectors.json",
-	};
-	const char *top = getenv("TOP");
-	json_error_t err;
-	char path[4096];
-	json_t *j;
-	size_t i;
-
-	if (top == NULL)
-		top = ".";
-	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", top, rel[i]);
-		j = json_load_file(path, 0, &err);
-		if (j != NULL)
-			return j;
-	}
-	fail_msg("cannot load lorawan-vectors.json under %s", top);
-	return NULL;
-}
-
-/*
- * fkey - the actual name of a key, tolerating the vectors' annotations:
- * "app_key" also finds "app_key(=NwkKey)" and "cflist(EU868 ...)".
- */
-static const char *
-fkey(json_t *obj, const char *key)
-{
-	const char *k;
-	json_t *val;
-	size_t n = strlen(key);
-
-	json_object_foreach(obj, k, val)
-	{
-		if (strncmp(k, key, n) == 0 &&
-		    (k[n] == '\0' || k[n] == '(' || k[n] == ' '))
-			return k;
-	}
-	return NULL;
-}
-
-/* field - a value by annotated key, or NULL */
-static json_t *
-field(json_t *obj, const char *key)
-{
-	const char *k = fkey(obj, key);
-
-	return k == NULL ? NULL : json_object_get(obj, k);
-}
-
 /* mark - note an expected field as checked */
 static void
 mark(struct vec *v, const char *key)
 {
-	const char *k = fkey(v->exp, key);
+	const char *k = tv_key(v->exp, key);
 
 	assert_non_null(k);
 	json_object_set_new(v->seen, k, json_true());
@@ -101,7 +47,7 @@ mark(struct vec *v, const char *key)
 static json_t *
 need(const struct vec *v, json_t *obj, const char *key)
 {
-	json_t *j = field(obj, key);
+	json_t *j = tv_field(obj, key);
 
 	if (j == NULL)
 		fail_msg("%s: missing field '%s'", v->name, key);
@@ -211,7 +157,7 @@ expect_in(struct vec *v, const char *key, const uint8_t *got, size_t n)
 {
 	uint8_t want[256];
 
-	if (field(v->in, key) == NULL)
+	if (tv_field(v->in, key) == NULL)
 		return;
 	hexf(v, v->in, key, want, sizeof(want), n);
 	same(v, key, got, want, n);
@@ -230,7 +176,7 @@ join_request_build(struct vec *v, uint8_t msg[19])
 {
 	uint8_t mhdr = 0x00;
 
-	if (field(v->in, "mhdr") != NULL)
+	if (tv_field(v->in, "mhdr") != NULL)
 		hexf(v, v->in, "mhdr", &mhdr, 1, 1);
 	msg[0] = mhdr;
 	put_le(msg + 1, num(v, v->in, "join_eui"), 8);
@@ -249,9 +195,9 @@ phy_input(struct vec *v, const char *key, uint8_t *out, size_t max)
 	int n;
 	size_t len;
 
-	if (field(v->in, key) != NULL)
+	if (tv_field(v->in, key) != NULL)
 		return hexf(v, v->in, key, out, max, 0);
-	j = field(v->in, "phy_payload_base64");
+	j = tv_field(v->in, "phy_payload_base64");
 	if (j == NULL)
 		return 0;
 	b64 = json_string_value(j);
@@ -272,7 +218,7 @@ k_join_request_mic(struct vec *v)
 
 	key16(v, "key", key);
 	plen = phy_input(v, "phy_payload", phy, sizeof(phy));
-	if (field(v->in, "join_eui") != NULL) {
+	if (tv_field(v->in, "join_eui") != NULL) {
 		join_request_build(v, msg);
 		if (plen != 0) {
 			assert_int_equal(plen, 23);
@@ -288,7 +234,7 @@ k_join_request_mic(struct vec *v)
 		assert_int_equal(lw_mic_check(phy + 19, mic), LW_OK);
 	memcpy(full, msg, 19);
 	memcpy(full + 19, mic, 4);
-	if (field(v->exp, "phy_payload") != NULL)
+	if (tv_field(v->exp, "phy_payload") != NULL)
 		expect(v, "phy_payload", full, 23);
 }
 
@@ -302,14 +248,15 @@ ja_build(struct vec *v, json_t *o, uint8_t pt[28])
 	uint8_t *p = pt;
 	size_t n;
 
-	if (field(o, "join_nonce") == NULL || field(o, "dl_settings") == NULL)
+	if (tv_field(o, "join_nonce") == NULL ||
+	    tv_field(o, "dl_settings") == NULL)
 		return 0;
 	p += put_le(p, num(v, o, "join_nonce"), 3);
 	p += put_le(p, num(v, o, "net_id"), 3);
 	p += put_le(p, num(v, o, "dev_addr"), 4);
 	*p++ = (uint8_t)num(v, o, "dl_settings");
 	*p++ = (uint8_t)num(v, o, "rx_delay");
-	if (field(o, "cflist") != NULL) {
+	if (tv_field(o, "cflist") != NULL) {
 		n = hexf(v, o, "cflist", p, 16, 0);
 		assert_true(n == 0 || n == 16);
 		p += n;
@@ -345,7 +292,7 @@ k_join_accept_1_0(struct vec *v)
 	size_t n, nb;
 
 	key16(v, "app_key", key);
-	if (field(v->in, "phy_payload_encrypted") != NULL) {
+	if (tv_field(v->in, "phy_payload_encrypted") != NULL) {
 		/* the device's side: decrypt, then check fields and MIC */
 		n = hexf(v, v->in, "phy_payload_encrypted", phy, 33, 0);
 		assert_true(n == 17 || n == 33);
@@ -367,7 +314,7 @@ k_join_accept_1_0(struct vec *v)
 		same(v, "re-encrypted", out, phy, n);
 		return;
 	}
-	if (field(v->in, "phy_payload_plaintext") != NULL) {
+	if (tv_field(v->in, "phy_payload_plaintext") != NULL) {
 		n = hexf(v, v->in, "phy_payload_plaintext", phy, 33, 0);
 		assert_true(n == 17 || n == 33);
 		put_le(built, num(v, v->in, "join_nonce"), 3);
@@ -435,7 +382,7 @@ k_session_keys_1_0(struct vec *v)
 
 	key16(v, "app_key", key);
 	jn = num(v, v->in,
-	    field(v->in, "join_nonce") != NULL ? "join_nonce" : "app_nonce");
+	    tv_field(v->in, "join_nonce") != NULL ? "join_nonce" : "app_nonce");
 	assert_int_equal(lw_derive_keys_10(v->c, key, (uint32_t)jn,
 			     (uint32_t)num(v, v->in, "net_id"),
 			     (uint16_t)num(v, v->in, "dev_nonce"), nwk, app),
@@ -444,13 +391,13 @@ k_session_keys_1_0(struct vec *v)
 	expect(v, "app_s_key", app, 16);
 	put_le(out, jn, 3);
 	expect_in(v, "join_nonce_le", out, 3);
-	if (field(v->in, "block_nwkskey") != NULL) {
+	if (tv_field(v->in, "block_nwkskey") != NULL) {
 		hexf(v, v->in, "block_nwkskey", blk, 16, 16);
 		assert_int_equal(
 		    lw_aes_encrypt_block(v->c, key, blk, out), LW_OK);
 		same(v, "E(block_nwkskey)", out, nwk, 16);
 	}
-	if (field(v->exp, "root_wor_s_key") != NULL) {
+	if (tv_field(v->exp, "root_wor_s_key") != NULL) {
 		memset(one, 0, sizeof(one));
 		one[0] = 0x01;
 		assert_int_equal(
@@ -476,7 +423,7 @@ k_session_keys_1_1(struct vec *v)
 	expect(v, "s_nwk_s_int_key", s, 16);
 	expect(v, "nwk_s_enc_key", e, 16);
 	expect(v, "app_s_key", a, 16);
-	if (field(v->in, "block_fnwksintkey") != NULL) {
+	if (tv_field(v->in, "block_fnwksintkey") != NULL) {
 		hexf(v, v->in, "block_fnwksintkey", blk, 16, 16);
 		assert_int_equal(
 		    lw_aes_encrypt_block(v->c, nk, blk, out), LW_OK);
@@ -658,19 +605,19 @@ data_build(struct vec *v, int downlink, const uint8_t *fopts, size_t fl,
 	hexf(v, v->exp, "phy_payload", pl, sizeof(pl), 0);
 	mhdr = pl[0];
 	fcnt = (uint32_t)num(v, v->in,
-	    field(v->in, "f_cnt") != NULL              ? "f_cnt"
-		: field(v->in, "n_f_cnt_down") != NULL ? "n_f_cnt_down"
-						       : "a_f_cnt_down");
+	    tv_field(v->in, "f_cnt") != NULL              ? "f_cnt"
+		: tv_field(v->in, "n_f_cnt_down") != NULL ? "n_f_cnt_down"
+							  : "a_f_cnt_down");
 	msg[n++] = mhdr;
 	n += put_le(msg + n, addr, 4);
-	msg[n++] =
-	    (uint8_t)((field(v->in, "f_ctrl") != NULL ? num(v, v->in, "f_ctrl")
-						      : 0) |
-		fl);
+	msg[n++] = (uint8_t)((tv_field(v->in, "f_ctrl") != NULL
+				     ? num(v, v->in, "f_ctrl")
+				     : 0) |
+	    fl);
 	n += put_le(msg + n, fcnt, 2);
 	memcpy(msg + n, fopts, fl);
 	n += fl;
-	if (field(v->in, "f_port") == NULL)
+	if (tv_field(v->in, "f_port") == NULL)
 		return n;
 	msg[n++] = (uint8_t)num(v, v->in, "f_port");
 	pn = hexf(v, v->in, "frm_payload_plain", pl, sizeof(pl), 0);
@@ -714,7 +661,7 @@ k_data_uplink_1_0(struct vec *v)
 	size_t n, fl = 0;
 
 	key16(v, "nwk_s_key", nk);
-	if (field(v->in, "phy_payload") != NULL) {
+	if (tv_field(v->in, "phy_payload") != NULL) {
 		n = data_given(v, msg, sizeof(msg)) - 4;
 		assert_int_equal(
 		    lw_mic_uplink_10(v->c, nk, addr, fcnt, msg, n, mic), LW_OK);
@@ -723,7 +670,7 @@ k_data_uplink_1_0(struct vec *v)
 		return;
 	}
 	key16(v, "app_s_key", ak);
-	if (field(v->in, "f_opts") != NULL)
+	if (tv_field(v->in, "f_opts") != NULL)
 		fl = hexf(v, v->in, "f_opts", fo, sizeof(fo), 0);
 	n = data_build(
 	    v, 0, fo, fl, num(v, v->in, "f_port") == 0 ? nk : ak, msg);
@@ -755,7 +702,7 @@ k_data_uplink_1_1(struct vec *v)
 	expect(v, "mic", mic, 4);
 	memcpy(msg + n, mic, 4);
 	expect(v, "phy_payload", msg, n + 4);
-	if (field(v->exp, "cmacF[0..3]") != NULL) {
+	if (tv_field(v->exp, "cmacF[0..3]") != NULL) {
 		assert_int_equal(
 		    lw_mic_uplink_10(v->c, fk, addr, fcnt, msg, n, mic), LW_OK);
 		expect(v, "cmacF[0..3]", mic, 4);
@@ -786,7 +733,7 @@ k_fopts_encryption(struct vec *v)
 	uint8_t ek[16], sk[16], ak[16], a[16], s[16], fo[15], enc[15];
 	uint8_t msg[128], mic[4];
 	uint32_t addr = (uint32_t)num(v, v->in, "dev_addr");
-	int afcnt = field(v->in, "a_f_cnt_down") != NULL;
+	int afcnt = tv_field(v->in, "a_f_cnt_down") != NULL;
 	uint32_t fcnt =
 	    (uint32_t)num(v, v->in, afcnt ? "a_f_cnt_down" : "n_f_cnt_down");
 	size_t fl, n, i;
@@ -798,14 +745,14 @@ k_fopts_encryption(struct vec *v)
 	    lw_fopts_crypt_11(v->c, ek, 1, afcnt, addr, fcnt, fo, fl, enc),
 	    LW_OK);
 	expect(v, "fopts_encrypted", enc, fl);
-	if (field(v->in, "a_block") != NULL) {
+	if (tv_field(v->in, "a_block") != NULL) {
 		hexf(v, v->in, "a_block", a, 16, 16);
 		assert_int_equal(lw_aes_encrypt_block(v->c, ek, a, s), LW_OK);
 		for (i = 0; i < fl; i++)
 			s[i] ^= fo[i];
 		same(v, "E(a_block) ^ fopts", s, enc, fl);
 	}
-	if (field(v->in, "app_s_key") != NULL)
+	if (tv_field(v->in, "app_s_key") != NULL)
 		key16(v, "app_s_key", ak);
 	else
 		memset(ak, 0, sizeof(ak));
@@ -841,12 +788,12 @@ k_aes_key_wrap(struct vec *v)
 	    0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6};
 	uint8_t kek[32], key[32], out[40], back[32];
 	size_t kl, n, on, bn;
-	const char *ek = field(v->exp, "ciphertext") != NULL
+	const char *ek = tv_field(v->exp, "ciphertext") != NULL
 	    ? "ciphertext"
 	    : "aes_key_wrapped";
 
 	kl = hexf(v, v->in, "kek", kek, sizeof(kek), 0);
-	n = hexf(v, v->in, field(v->in, "key") != NULL ? "key" : "key_data",
+	n = hexf(v, v->in, tv_field(v->in, "key") != NULL ? "key" : "key_data",
 	    key, sizeof(key), 0);
 	expect_in(v, "iv", a6, 8);
 	assert_int_equal(lw_key_wrap(kek, kl, key, n, out, &on), LW_OK);
@@ -887,7 +834,7 @@ static const struct {
 static void
 test_vectors(void **state)
 {
-	json_t *all = vec_load(), *jv;
+	json_t *all = tv_load(), *jv;
 	struct vec v;
 	size_t i, k, done = 0;
 	const char *kind, *key;
