@@ -120,7 +120,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_TARGETS = $(BUILD)/fuzz/fuzz_phy $(BUILD)/fuzz/fuzz_decode_args \
 	$(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_bi $(BUILD)/fuzz/fuzz_http \
-	$(BUILD)/fuzz/fuzz_udp
+	$(BUILD)/fuzz/fuzz_udp $(BUILD)/fuzz/fuzz_mqtt $(BUILD)/fuzz/fuzz_rdata
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_TARGETS)
 
@@ -170,6 +170,20 @@ $(BUILD)/fuzz/fuzz_udp: $(FUZZ_UDP_SRCS) lib/gw/udp.h lib/gw/udp_int.h \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
 	    $(FUZZ_UDP_SRCS) -ljansson -lcrypto
+
+FUZZ_MQTT_SRCS = tests/fuzz/fuzz_mqtt.c lib/mqtt/mqtt_codec.c \
+	lib/mqtt/mqtt_encode.c
+$(BUILD)/fuzz/fuzz_mqtt: $(FUZZ_MQTT_SRCS) lib/mqtt/mqtt_codec.h \
+    lib/mqtt/mqtt_codec_int.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    $(FUZZ_MQTT_SRCS)
+
+$(BUILD)/fuzz/fuzz_rdata: tests/fuzz/fuzz_rdata.c lib/backend/bi_rdata.c \
+    lib/backend/bi_dns.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -o $@ \
+	    tests/fuzz/fuzz_rdata.c lib/backend/bi_rdata.c
 
 fuzz-smoke: deps
 	@$(MAKE) --no-print-directory fuzz

@@ -10,7 +10,7 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 work=$(mktemp -d /tmp/loradane-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
-for t in phy decode_args profile bi http udp; do
+for t in phy decode_args profile bi http udp mqtt rdata; do
 	mkdir -p "$work/$t"
 	cp "$top/tests/fuzz/seeds/$t"/* "$work/$t/" 2>/dev/null
 	if (cd "$work" && "$BUILD/fuzz/fuzz_$t" -max_total_time="$secs" \
