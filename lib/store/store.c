@@ -29,12 +29,9 @@
 #define AAD_SKEY "loradane-appskey-v1"
 #define JOIN_NONCE_MAX 0xffffffu
 
-/* fail - write a reason (why may be NULL) and return code */
-static int fail(int code, char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-fail(int code, char *why, size_t n, const char *fmt, ...)
+/* store_fail - write a reason (why may be NULL) and return code */
+int
+store_fail(int code, char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,9 +47,11 @@ const char *
 store_strerror(int err)
 {
 	static const char *const text[] = {"success", "invalid argument",
-	    "not found", "already exists", "DevNonce or RJcount1 already used",
-	    "JoinNonce exhausted", "database error", "key-encryption key error",
-	    "out of memory", "join aborted by the caller"};
+	    "not found", "already exists",
+	    "replay: a DevNonce, RJcount1 or FCntUp already used",
+	    "exhausted: JoinNonce, frame counter, addresses or queue bound",
+	    "database error", "key-encryption key error", "out of memory",
+	    "join aborted by the caller"};
 
 	if (err > 0 || -err >= (int)(sizeof(text) / sizeof(*text)))
 		return "unknown store error";
@@ -98,18 +97,18 @@ kek_read(const char *path, uint8_t kek[32], char *why, size_t n)
 	 * its mode: whoever reads the KEK reads every root key. */
 	if (keyfile_read(
 		path, sizes, 1, kek, 32, &len, reason, sizeof(reason)) != 0)
-		return fail(STORE_ERR_KEK, why, n, "KEK file %s", reason);
+		return store_fail(STORE_ERR_KEK, why, n, "KEK file %s", reason);
 	return STORE_OK;
 }
 
 /*
- * aead - AES-256-GCM with the KEK.  Sealing (enc): a random nonce, then
+ * store_aead - AES-256-GCM with the KEK.  Sealing (enc): a random nonce, then
  * out = nonce | ciphertext | tag (len + 28 bytes).  Unsealing: in is
  * that, out gets len bytes, wiped if the tag does not match.
  * @return 0, or -1.
  */
-static int
-aead(const struct store *st, bool enc, const uint8_t *aad, size_t aadlen,
+int
+store_aead(const struct store *st, bool enc, const uint8_t *aad, size_t aadlen,
     const uint8_t *in, size_t len, uint8_t *out)
 {
 	const uint8_t *nonce = enc ? out : in, *src = enc ? in : in + NONCE_LEN;
@@ -166,9 +165,9 @@ aad_skey(const char *id, uint8_t *aad)
 	return l + idlen;
 }
 
-/* text_bad - why a bounded identifier is unacceptable, or NULL */
-static const char *
-text_bad(const char *s, size_t size, bool empty_ok)
+/* store_text_bad - why a bounded identifier is unacceptable, or NULL */
+const char *
+store_text_bad(const char *s, size_t size, bool empty_ok)
 {
 	size_t i, len = strnlen(s, size);
 
@@ -193,14 +192,15 @@ device_check(const struct store_device *d, char *why, size_t n)
 	if (strnlen(d->mac_version, sizeof(d->mac_version)) ==
 		sizeof(d->mac_version) ||
 	    !store_mac_version_valid(d->mac_version))
-		return fail(STORE_ERR_ARG, why, n,
+		return store_fail(STORE_ERR_ARG, why, n,
 		    "mac_version: not one of 1.0, 1.0.1, 1.0.2, 1.0.3, 1.0.4, "
 		    "1.1");
 	if (strcmp(d->mac_version, "1.1") == 0 && !d->has_nwk_key)
-		return fail(STORE_ERR_ARG, why, n,
+		return store_fail(STORE_ERR_ARG, why, n,
 		    "nwk_key: required for MAC version 1.1");
 	if (d->home_net_id > 0xffffffu)
-		return fail(STORE_ERR_ARG, why, n, "home_net_id: over 24 bits");
+		return store_fail(
+		    STORE_ERR_ARG, why, n, "home_net_id: over 24 bits");
 	const struct {
 		const char *name, *v;
 		size_t size;
@@ -208,8 +208,8 @@ device_check(const struct store_device *d, char *why, size_t n)
 	    {"ns_kek_label", d->ns_kek_label, sizeof(d->ns_kek_label)},
 	    {"as_kek_label", d->as_kek_label, sizeof(d->as_kek_label)}};
 	for (i = 0; i < sizeof(t) / sizeof(*t); i++)
-		if ((bad = text_bad(t[i].v, t[i].size, true)) != NULL)
-			return fail(STORE_ERR_ARG, why, n,
+		if ((bad = store_text_bad(t[i].v, t[i].size, true)) != NULL)
+			return store_fail(STORE_ERR_ARG, why, n,
 			    "%s: %s (at most %zu)", t[i].name, bad,
 			    t[i].size - 1);
 	return STORE_OK;
@@ -249,12 +249,12 @@ device_to_row(const struct store *st, const struct store_device *d,
 		memcpy(keys + 16, d->nwk_key, 16);
 	else
 		memset(keys + 16, 0, 16);
-	rc = aead(st, true, aad, aad_keys(d->dev_eui, aad), keys, sizeof(keys),
-	    row->keys);
+	rc = store_aead(st, true, aad, aad_keys(d->dev_eui, aad), keys,
+	    sizeof(keys), row->keys);
 	OPENSSL_cleanse(keys, sizeof(keys));
 	return rc == 0
 	    ? STORE_OK
-	    : fail(STORE_ERR_KEK, why, n, "sealing failed (OpenSSL)");
+	    : store_fail(STORE_ERR_KEK, why, n, "sealing failed (OpenSSL)");
 }
 
 /* row_to_device - unseal a row's keys */
@@ -265,9 +265,9 @@ row_to_device(const struct store *st, const struct store_device_row *row,
 	uint8_t keys[32], aad[32];
 
 	memset(d, 0, sizeof(*d));
-	if (aead(st, false, aad, aad_keys(row->dev_eui, aad), row->keys, 32,
-		keys) != 0)
-		return fail(STORE_ERR_KEK, why, n,
+	if (store_aead(st, false, aad, aad_keys(row->dev_eui, aad), row->keys,
+		32, keys) != 0)
+		return store_fail(STORE_ERR_KEK, why, n,
 		    "device %016llx: does not decrypt: wrong KEK or altered "
 		    "record",
 		    (unsigned long long)row->dev_eui);
@@ -295,7 +295,7 @@ store_open(
 	if (out != NULL)
 		*out = NULL;
 	if (o == NULL || out == NULL || o->uri == NULL || o->kek_file == NULL)
-		return fail(STORE_ERR_ARG, why, whylen,
+		return store_fail(STORE_ERR_ARG, why, whylen,
 		    "a store URI and a KEK file are required");
 	target = o->uri;
 	if (strncmp(o->uri, "sqlite:", 7) == 0)
@@ -304,15 +304,16 @@ store_open(
 	    strncmp(o->uri, "postgres://", 11) == 0)
 		be = &store_backend_pg;
 	else if (strstr(o->uri, "://") != NULL)
-		return fail(STORE_ERR_ARG, why, whylen,
+		return store_fail(STORE_ERR_ARG, why, whylen,
 		    "store URI: unknown scheme (sqlite:PATH, PATH or "
 		    "postgresql://...)");
 	if (*target == '\0')
-		return fail(
+		return store_fail(
 		    STORE_ERR_ARG, why, whylen, "store URI: empty path");
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
-		return fail(STORE_ERR_NOMEM, why, whylen, "out of memory");
+		return store_fail(
+		    STORE_ERR_NOMEM, why, whylen, "out of memory");
 	st->be = be;
 	st->dev_nonce_history = o->dev_nonce_history;
 	rc = kek_read(o->kek_file, st->kek, why, whylen);
@@ -323,7 +324,7 @@ store_open(
 		/* Never echo a PostgreSQL URI: it may carry a password. */
 		if (rc != STORE_OK && why != NULL && whylen > 0 &&
 		    why[0] == '\0')
-			fail(rc, why, whylen,
+			store_fail(rc, why, whylen,
 			    "%s backend: cannot open the store", be->name);
 	}
 	if (rc != STORE_OK) {
@@ -348,19 +349,19 @@ store_close(struct store *st)
 }
 
 /*
- * tx_begin, tx_commit, tx_abort - one call's transaction, remembered for
+ * store_tx_begin, store_tx_commit, store_tx_abort - one call's transaction, remembered for
  * store_close.  Inside a batch (store_batch_begin) the call's work is a
  * savepoint of the batch's transaction instead: its failure undoes only
  * its own work, and its success is durable only with the batch's commit.
  */
-static int
-tx_begin(struct store *st, char *why, size_t n)
+int
+store_tx_begin(struct store *st, char *why, size_t n)
 {
 	int rc;
 
 	if (st->batch) {
 		if (st->batch_broken)
-			return fail(STORE_ERR_DB, why, n,
+			return store_fail(STORE_ERR_DB, why, n,
 			    "an earlier failure in this batch left it "
 			    "unusable");
 		rc = st->be->savepoint(st, STORE_SP_SET, why, n);
@@ -372,8 +373,8 @@ tx_begin(struct store *st, char *why, size_t n)
 	return rc;
 }
 
-static void
-tx_abort(struct store *st)
+void
+store_tx_abort(struct store *st)
 {
 	if (st->batch) {
 		if (st->in_savepoint &&
@@ -388,21 +389,21 @@ tx_abort(struct store *st)
 	st->in_tx = false;
 }
 
-static int
-tx_commit(struct store *st, char *why, size_t n)
+int
+store_tx_commit(struct store *st, char *why, size_t n)
 {
 	int rc;
 
 	if (st->batch) {
 		rc = st->be->savepoint(st, STORE_SP_RELEASE, why, n);
 		if (rc != STORE_OK)
-			tx_abort(st);
+			store_tx_abort(st);
 		st->in_savepoint = false;
 		return rc;
 	}
 	rc = st->be->tx_commit(st, why, n);
 	if (rc != STORE_OK)
-		tx_abort(st); /* a failed COMMIT may leave it open */
+		store_tx_abort(st); /* a failed COMMIT may leave it open */
 	st->in_tx = false;
 	return rc;
 }
@@ -413,9 +414,9 @@ store_batch_begin(struct store *st, char *why, size_t whylen)
 	int rc;
 
 	if (st == NULL || st->batch || st->in_tx)
-		return fail(STORE_ERR_ARG, why, whylen,
+		return store_fail(STORE_ERR_ARG, why, whylen,
 		    "no store, or a transaction is already open");
-	if ((rc = tx_begin(st, why, whylen)) != STORE_OK)
+	if ((rc = store_tx_begin(st, why, whylen)) != STORE_OK)
 		return rc;
 	st->batch = true;
 	st->batch_broken = false;
@@ -428,17 +429,18 @@ store_batch_commit(struct store *st, char *why, size_t whylen)
 	bool broken;
 
 	if (st == NULL || !st->batch)
-		return fail(STORE_ERR_ARG, why, whylen, "no batch is open");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no batch is open");
 	broken = st->batch_broken;
 	st->batch = false;
 	st->batch_broken = false;
 	if (broken) {
-		tx_abort(st);
-		return fail(STORE_ERR_DB, why, whylen,
+		store_tx_abort(st);
+		return store_fail(STORE_ERR_DB, why, whylen,
 		    "a savepoint could not be rolled back: the batch is "
 		    "undone");
 	}
-	return tx_commit(st, why, whylen);
+	return store_tx_commit(st, why, whylen);
 }
 
 void
@@ -448,7 +450,7 @@ store_batch_abort(struct store *st)
 		return;
 	st->batch = false;
 	st->batch_broken = false;
-	tx_abort(st);
+	store_tx_abort(st);
 }
 
 int
@@ -461,14 +463,15 @@ store_device_import(struct store *st, const struct store_device *d, size_t n,
 	int rc = STORE_OK;
 
 	if (st == NULL || (d == NULL && n > 0))
-		return fail(STORE_ERR_ARG, why, whylen, "no store or devices");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no store or devices");
 	/* Every device is checked before the transaction begins. */
 	for (i = 0; i < n; i++)
 		if ((rc = device_check(&d[i], why, whylen)) != STORE_OK)
 			goto named;
 	if (n == 0)
 		return STORE_OK;
-	if ((rc = tx_begin(st, why, whylen)) != STORE_OK)
+	if ((rc = store_tx_begin(st, why, whylen)) != STORE_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
 		rc = device_to_row(st, &d[i], &row, why, whylen);
@@ -477,13 +480,13 @@ store_device_import(struct store *st, const struct store_device *d, size_t n,
 			    replace ? STORE_REPLACE_CONFIG : STORE_INSERT, why,
 			    whylen);
 		if (rc == STORE_ERR_EXISTS)
-			fail(rc, why, whylen, "exists");
+			store_fail(rc, why, whylen, "exists");
 		if (rc != STORE_OK) {
-			tx_abort(st);
+			store_tx_abort(st);
 			goto named;
 		}
 	}
-	return tx_commit(st, why, whylen);
+	return store_tx_commit(st, why, whylen);
 named:
 	/* why names the device, then the field: "DevEUI x: field: ..." */
 	if (why != NULL && whylen > 0) {
@@ -503,7 +506,7 @@ store_device_add(struct store *st, const struct store_device *d, bool replace,
     char *why, size_t whylen)
 {
 	if (d == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no device");
+		return store_fail(STORE_ERR_ARG, why, whylen, "no device");
 	return store_device_import(st, d, 1, replace, why, whylen);
 }
 
@@ -515,10 +518,12 @@ store_device_get(struct store *st, uint64_t dev_eui, struct store_device *out,
 	int rc;
 
 	if (st == NULL || out == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or output");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no store or output");
 	rc = st->be->device_read(st, dev_eui, false, &row, why, whylen);
 	if (rc == STORE_ERR_NOTFOUND)
-		return fail(rc, why, whylen, "DevEUI %016llx: no such device",
+		return store_fail(rc, why, whylen,
+		    "DevEUI %016llx: no such device",
 		    (unsigned long long)dev_eui);
 	if (rc != STORE_OK)
 		return rc;
@@ -532,10 +537,10 @@ store_device_remove(
 	int rc;
 
 	if (st == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store");
+		return store_fail(STORE_ERR_ARG, why, whylen, "no store");
 	rc = st->be->device_delete(st, dev_eui, why, whylen);
 	if (rc == STORE_ERR_NOTFOUND)
-		fail(rc, why, whylen, "DevEUI %016llx: no such device",
+		store_fail(rc, why, whylen, "DevEUI %016llx: no such device",
 		    (unsigned long long)dev_eui);
 	return rc;
 }
@@ -573,7 +578,8 @@ store_device_list(
 	int rc;
 
 	if (st == NULL || cb == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no store or callback");
 	rc = st->be->device_scan(st, list_row, &la, why, whylen);
 	return la.err != STORE_OK ? la.err : rc;
 }
@@ -589,7 +595,7 @@ devnonce_check(struct store *st, const struct store_device_row *row,
 	if (store_mac_version_counter(row->mac_version)) {
 		/* 1.0.4 and 1.1: a counter; -1 before the first join. */
 		if ((int32_t)dev_nonce <= row->last_dev_nonce)
-			return fail(STORE_ERR_REPLAY, why, n,
+			return store_fail(STORE_ERR_REPLAY, why, n,
 			    "DevNonce %u: not above the last one, %d (MAC %s)",
 			    dev_nonce, (int)row->last_dev_nonce,
 			    row->mac_version);
@@ -600,7 +606,7 @@ devnonce_check(struct store *st, const struct store_device_row *row,
 	if (rc != STORE_OK)
 		return rc;
 	if (seen)
-		return fail(STORE_ERR_REPLAY, why, n,
+		return store_fail(STORE_ERR_REPLAY, why, n,
 		    "DevNonce %u: already used (MAC %s)", dev_nonce,
 		    row->mac_version);
 	return st->be->devnonce_add(
@@ -623,12 +629,12 @@ issue_check(struct store *st, const struct store_device_row *row,
 	if (is->rejoin_type == ISSUE_JOIN)
 		return devnonce_check(st, row, is->count, why, n);
 	if (strcmp(row->mac_version, "1.1") != 0)
-		return fail(STORE_ERR_ARG, why, n,
+		return store_fail(STORE_ERR_ARG, why, n,
 		    "DevEUI %016llx: rejoin-request from a MAC %s device "
 		    "(LoRaWAN 1.1 only)",
 		    (unsigned long long)row->dev_eui, row->mac_version);
 	if (is->rejoin_type == 1 && (int32_t)is->count <= row->last_rj_count1)
-		return fail(STORE_ERR_REPLAY, why, n,
+		return store_fail(STORE_ERR_REPLAY, why, n,
 		    "RJcount1 %u: not above the last one, %d", is->count,
 		    (int)row->last_rj_count1);
 	return STORE_OK;
@@ -667,18 +673,18 @@ issue(struct store *st, uint64_t dev_eui, const struct issue *is,
 
 	memset(&dev, 0, sizeof(dev));
 	memset(&s, 0, sizeof(s));
-	if ((rc = tx_begin(st, why, whylen)) != STORE_OK)
+	if ((rc = store_tx_begin(st, why, whylen)) != STORE_OK)
 		return rc;
 	rc = st->be->device_read(st, dev_eui, true, &row, why, whylen);
 	if (rc == STORE_ERR_NOTFOUND)
-		fail(rc, why, whylen, "DevEUI %016llx: no such device",
+		store_fail(rc, why, whylen, "DevEUI %016llx: no such device",
 		    (unsigned long long)dev_eui);
 	if (rc != STORE_OK)
 		goto out;
 	if ((rc = issue_check(st, &row, is, why, whylen)) != STORE_OK)
 		goto out;
 	if (row.last_join_nonce >= JOIN_NONCE_MAX) {
-		rc = fail(STORE_ERR_EXHAUSTED, why, whylen,
+		rc = store_fail(STORE_ERR_EXHAUSTED, why, whylen,
 		    "DevEUI %016llx: JoinNonce exhausted (2^24 - 1 issued)",
 		    (unsigned long long)dev_eui);
 		goto out;
@@ -691,15 +697,15 @@ issue(struct store *st, uint64_t dev_eui, const struct issue *is,
 	memcpy(s.as_id, dev.as_id, sizeof(s.as_id));
 	s.created = (int64_t)time(NULL);
 	if (cb(arg, &dev, join_nonce, &s) != 0) {
-		rc = fail(STORE_ERR_ABORTED, why, whylen,
+		rc = store_fail(STORE_ERR_ABORTED, why, whylen,
 		    "DevEUI %016llx: %s aborted by the caller",
 		    (unsigned long long)dev_eui, what);
 		goto out;
 	}
-	if ((bad = text_bad(
+	if ((bad = store_text_bad(
 		 s.session_key_id, sizeof(s.session_key_id), false)) != NULL) {
-		rc =
-		    fail(STORE_ERR_ARG, why, whylen, "session_key_id: %s", bad);
+		rc = store_fail(
+		    STORE_ERR_ARG, why, whylen, "session_key_id: %s", bad);
 		goto out;
 	}
 	/* What the store knows is not the callback's to change. */
@@ -710,14 +716,14 @@ issue(struct store *st, uint64_t dev_eui, const struct issue *is,
 	srow.join_nonce = join_nonce;
 	memcpy(srow.as_id, dev.as_id, sizeof(srow.as_id));
 	srow.created = s.created;
-	if (aead(st, true, aad, aad_skey(s.session_key_id, aad), s.app_s_key,
-		16, srow.app_s_key) != 0)
-		rc = fail(
+	if (store_aead(st, true, aad, aad_skey(s.session_key_id, aad),
+		s.app_s_key, 16, srow.app_s_key) != 0)
+		rc = store_fail(
 		    STORE_ERR_KEK, why, whylen, "sealing failed (OpenSSL)");
 	else
 		rc = st->be->session_write(st, &srow, why, whylen);
 	if (rc == STORE_ERR_EXISTS)
-		fail(rc, why, whylen, "session_key_id %s: exists",
+		store_fail(rc, why, whylen, "session_key_id %s: exists",
 		    srow.session_key_id);
 	if (rc != STORE_OK)
 		goto out;
@@ -730,10 +736,10 @@ issue(struct store *st, uint64_t dev_eui, const struct issue *is,
 	issue_record(&row, is, join_nonce);
 	rc = st->be->device_write(st, &row, STORE_UPDATE_STATE, why, whylen);
 	if (rc == STORE_OK)
-		rc = tx_commit(st, why, whylen);
+		rc = store_tx_commit(st, why, whylen);
 out:
 	if (rc != STORE_OK)
-		tx_abort(st);
+		store_tx_abort(st);
 	OPENSSL_cleanse(&dev, sizeof(dev));
 	OPENSSL_cleanse(&s, sizeof(s));
 	return rc;
@@ -746,7 +752,8 @@ store_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 	const struct issue is = {ISSUE_JOIN, dev_nonce};
 
 	if (st == NULL || cb == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no store or callback");
 	return issue(st, dev_eui, &is, cb, arg, why, whylen);
 }
 
@@ -757,9 +764,10 @@ store_rejoin(struct store *st, uint64_t dev_eui, int rejoin_type,
 	const struct issue is = {rejoin_type, rj_count};
 
 	if (st == NULL || cb == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or callback");
+		return store_fail(
+		    STORE_ERR_ARG, why, whylen, "no store or callback");
 	if (rejoin_type < 0 || rejoin_type > 2)
-		return fail(STORE_ERR_ARG, why, whylen,
+		return store_fail(STORE_ERR_ARG, why, whylen,
 		    "rejoin type %d: not 0, 1 or 2", rejoin_type);
 	return issue(st, dev_eui, &is, cb, arg, why, whylen);
 }
@@ -774,20 +782,20 @@ store_session_get(struct store *st, const char *session_key_id,
 	int rc;
 
 	if (st == NULL || out == NULL || session_key_id == NULL)
-		return fail(STORE_ERR_ARG, why, whylen, "no store or id");
-	if ((bad = text_bad(session_key_id, STORE_ID_MAX, false)) != NULL)
-		return fail(
+		return store_fail(STORE_ERR_ARG, why, whylen, "no store or id");
+	if ((bad = store_text_bad(session_key_id, STORE_ID_MAX, false)) != NULL)
+		return store_fail(
 		    STORE_ERR_ARG, why, whylen, "session_key_id: %s", bad);
 	rc = st->be->session_read(st, session_key_id, &row, why, whylen);
 	if (rc == STORE_ERR_NOTFOUND)
-		return fail(
+		return store_fail(
 		    rc, why, whylen, "session %s: not found", session_key_id);
 	if (rc != STORE_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
-	if (aead(st, false, aad, aad_skey(session_key_id, aad), row.app_s_key,
-		16, out->app_s_key) != 0)
-		return fail(STORE_ERR_KEK, why, whylen,
+	if (store_aead(st, false, aad, aad_skey(session_key_id, aad),
+		row.app_s_key, 16, out->app_s_key) != 0)
+		return store_fail(STORE_ERR_KEK, why, whylen,
 		    "session %s: does not decrypt: wrong KEK or altered record",
 		    session_key_id);
 	memcpy(out->session_key_id, row.session_key_id,

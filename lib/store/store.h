@@ -30,8 +30,11 @@ enum store_err {
 	STORE_ERR_NOTFOUND = -2,  /* no such device or session */
 	STORE_ERR_EXISTS = -3,    /* the device exists (add without replace) */
 	STORE_ERR_REPLAY = -4,    /* DevNonce refused by its MAC version's
-				     rule, or RJcount1 not above the last */
-	STORE_ERR_EXHAUSTED = -5, /* JoinNonce would pass 2^24 - 1 */
+				     rule, RJcount1 or FCntUp not above the
+				     last (store_ns.h) */
+	STORE_ERR_EXHAUSTED = -5, /* JoinNonce would pass 2^24 - 1; a frame
+				     counter, a NetID's NwkAddrs or a
+				     downlink queue is full (store_ns.h) */
 	STORE_ERR_DB = -6,        /* database error (reason in why) */
 	STORE_ERR_KEK = -7,       /* KEK file unusable, or a record does not
 				     decrypt (wrong KEK or tampering) */

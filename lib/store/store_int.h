@@ -1,8 +1,10 @@
 /*
  * store_int.h - between the common store code (store.c: arguments, the
- * KEK, the DevNonce, RJcount1 and JoinNonce rules) and a backend
- * (store_sqlite.c, store_pg.c: SQL and transactions).  A backend sees only rows whose keys
- * are already encrypted; the rules live once, in store.c.
+ * KEK, the DevNonce, RJcount1 and JoinNonce rules; store_ns.c and
+ * store_as.c: the NS's and AS's rules) and a backend (store_sqlite.c,
+ * store_pg.c and their _ns/_as companions: SQL and transactions).  A
+ * backend sees only rows whose keys are already encrypted; the rules live
+ * once, above it.
  */
 #ifndef LIB_STORE_STORE_INT_H
 #define LIB_STORE_STORE_INT_H
@@ -42,6 +44,9 @@ struct store_session_row {
 enum store_write { STORE_INSERT, STORE_REPLACE_CONFIG, STORE_UPDATE_STATE };
 
 enum store_sp { STORE_SP_SET, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
+
+struct store_ns_backend; /* store_ns_int.h */
+struct store_as_backend;
 
 typedef int store_row_cb(void *arg, const struct store_device_row *row);
 
@@ -95,6 +100,9 @@ struct store_backend {
 	/* Delete the device's sessions whose JoinNonce is below min. */
 	int (*session_trim)(struct store *st, uint64_t dev_eui, uint32_t min,
 	    char *why, size_t n);
+	/* The NS's and the AS's tables, on the same connection. */
+	const struct store_ns_backend *ns;
+	const struct store_as_backend *as;
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -110,5 +118,34 @@ struct store {
 	bool in_savepoint; /* a call's savepoint inside the batch */
 	bool batch_broken; /* a savepoint could not be rolled back */
 };
+
+/*
+ * What store.c shares with the NS's and AS's rules (store_ns.c,
+ * store_as.c), so that they seal, check and open transactions exactly as
+ * the JS's calls do.
+ */
+
+/** Write a reason (why may be NULL) and @return code. */
+int store_fail(int code, char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/**
+ * AES-256-GCM with the store's KEK.  Sealing (enc): out = nonce |
+ * ciphertext | tag, len + STORE_SEAL_OVERHEAD bytes.  Unsealing: in is
+ * that, out gets len bytes (wiped if the tag does not match).  aad names
+ * the record, so that a sealed value moved to another row does not open.
+ * @return 0, or -1.
+ */
+int store_aead(const struct store *st, bool enc, const uint8_t *aad,
+    size_t aadlen, const uint8_t *in, size_t len, uint8_t *out);
+
+/** @return why a bounded identifier (printable ASCII, no spaces, shorter
+ * than size) is unacceptable, or NULL. */
+const char *store_text_bad(const char *s, size_t size, bool empty_ok);
+
+/* One call's transaction, or its savepoint inside a batch. */
+int store_tx_begin(struct store *st, char *why, size_t n);
+int store_tx_commit(struct store *st, char *why, size_t n);
+void store_tx_abort(struct store *st);
 
 #endif /* LIB_STORE_STORE_INT_H */

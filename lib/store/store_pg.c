@@ -18,6 +18,19 @@
  *	sessions    session_key_id TEXT PRIMARY KEY,
  *	            dev_eui -> devices ON DELETE CASCADE, join_nonce BIGINT,
  *	            app_s_key BYTEA (sealed), as_id TEXT, created BIGINT
+ *	(version 3: the NS's and the AS's, served by store_ns_pg.c and
+ *	store_as_pg.c)
+ *	ns_sessions dev_eui BIGINT PRIMARY KEY, dev_addr BIGINT (indexed),
+ *	            keys BYTEA (sealed), app_s_key_env BYTEA (sealed, or
+ *	            empty), session_key_id BYTEA, the AS, fcnt_up BIGINT
+ *	            (-1: none), nfcnt_down, afcnt_down BIGINT (next), RX
+ *	            settings, NetIDs, created
+ *	ns_devaddr  net_id BIGINT PRIMARY KEY, next BIGINT
+ *	ns_downlinks id BIGINT identity, dev_eui -> ns_sessions ON DELETE
+ *	            CASCADE, fport, confirmed, payload BYTEA, created
+ *	as_events   id BIGINT identity, dev_eui, kind, json TEXT, created
+ *	as_appskeys (dev_eui, session_key_id BYTEA) PRIMARY KEY, app_s_key
+ *	            BYTEA (sealed), seq BIGINT identity, created
  *
  * An EUI is stored as its 64-bit pattern in a BIGINT (EUIs from
  * 8000000000000000 up read as negative; lpad(to_hex(dev_eui), 16, '0')
@@ -39,31 +52,19 @@
  * a transaction: its work is gone).  As with SQLite, a DevEUI, DevNonce
  * or SessionKeyID already there is STORE_ERR_EXISTS.
  */
-#include <libpq-fe.h>
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/store_ns_int.h"
+#include "store/store_pg_int.h"
 
 /* pg_advisory_xact_lock key for schema creation: "loradane" in ASCII */
 #define PG_SCHEMA_LOCK "7813586367658747493"
-/* XOR with the sign bit: signed order of the result = unsigned order */
-#define PG_ORDER "(dev_eui # x'8000000000000000'::bigint)"
 #define PG_SCAN_ROWS 256
 #define PG_STR(x) #x
 #define PG_XSTR(x) PG_STR(x)
-
-/* Type OIDs (server/catalog/pg_type_d.h, stable across versions) */
-#define PG_BOOLOID 16
-#define PG_BYTEAOID 17
-#define PG_INT8OID 20
-#define PG_INT4OID 23
-#define PG_TEXTOID 25
-
-#define PG_MAXPARAMS 12
 
 #define PG_DEVICE_COLS                                                         \
 	"dev_eui, join_eui, mac_version, keys, has_nwk_key, home_net_id, "     \
@@ -117,6 +118,58 @@ static const char *const pg_migrations[] = {
      * without rewriting the table; the CHECK reads it once. */
     "ALTER TABLE devices ADD COLUMN last_rj_count1 INTEGER NOT NULL"
     " DEFAULT -1 CHECK (last_rj_count1 BETWEEN -1 AND 65535);",
+    /* 2 -> 3: the Network Server's and the Application Server's state
+     * (store_ns.h, store_as.h).  Identity ids are never handed out
+     * twice, so a late "drop" or "done" cannot hit a newer row. */
+    "CREATE TABLE ns_sessions ("
+    " dev_eui BIGINT PRIMARY KEY,"
+    " dev_addr BIGINT NOT NULL CHECK (dev_addr BETWEEN 0 AND 4294967295),"
+    " join_eui BIGINT NOT NULL,"
+    " mac_version TEXT NOT NULL,"
+    " keys BYTEA NOT NULL,"
+    " as_kek_label TEXT NOT NULL,"
+    " app_s_key_env BYTEA NOT NULL,"
+    " session_key_id BYTEA NOT NULL,"
+    " as_id TEXT NOT NULL,"
+    " as_host TEXT NOT NULL,"
+    " as_port INTEGER NOT NULL CHECK (as_port BETWEEN 0 AND 65535),"
+    " fcnt_up BIGINT NOT NULL CHECK (fcnt_up BETWEEN -1 AND 4294967295),"
+    " nfcnt_down BIGINT NOT NULL CHECK (nfcnt_down BETWEEN 0 AND 4294967296),"
+    " afcnt_down BIGINT NOT NULL CHECK (afcnt_down BETWEEN 0 AND 4294967296),"
+    " rx1_dr_offset INTEGER NOT NULL CHECK (rx1_dr_offset BETWEEN 0 AND 7),"
+    " rx2_dr INTEGER NOT NULL CHECK (rx2_dr BETWEEN 0 AND 15),"
+    " rx2_freq BIGINT NOT NULL CHECK (rx2_freq BETWEEN 0 AND 4294967295),"
+    " rx_delay INTEGER NOT NULL CHECK (rx_delay BETWEEN 0 AND 15),"
+    " home_net_id BIGINT NOT NULL CHECK (home_net_id BETWEEN 0 AND 16777215),"
+    " roaming_net_id BIGINT NOT NULL"
+    "  CHECK (roaming_net_id BETWEEN 0 AND 16777215),"
+    " created BIGINT NOT NULL);"
+    "CREATE INDEX ns_sessions_dev_addr ON ns_sessions (dev_addr, " PG_ORDER ");"
+    "CREATE TABLE ns_devaddr ("
+    " net_id BIGINT PRIMARY KEY CHECK (net_id BETWEEN 0 AND 16777215),"
+    " next BIGINT NOT NULL CHECK (next BETWEEN 0 AND 4294967296));"
+    "CREATE TABLE ns_downlinks ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " dev_eui BIGINT NOT NULL REFERENCES ns_sessions ON DELETE CASCADE,"
+    " fport INTEGER NOT NULL CHECK (fport BETWEEN 1 AND 223),"
+    " confirmed BOOLEAN NOT NULL,"
+    " payload BYTEA NOT NULL CHECK (length(payload) <= 242),"
+    " created BIGINT NOT NULL);"
+    "CREATE INDEX ns_downlinks_dev_eui ON ns_downlinks (dev_eui, id);"
+    "CREATE TABLE as_events ("
+    " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " dev_eui BIGINT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " json TEXT NOT NULL,"
+    " created BIGINT NOT NULL);"
+    "CREATE TABLE as_appskeys ("
+    " dev_eui BIGINT NOT NULL,"
+    " session_key_id BYTEA NOT NULL,"
+    " app_s_key BYTEA NOT NULL,"
+    " seq BIGINT GENERATED ALWAYS AS IDENTITY,"
+    " created BIGINT NOT NULL,"
+    " PRIMARY KEY (dev_eui, session_key_id));"
+    "CREATE INDEX as_appskeys_seq ON as_appskeys (dev_eui, seq);",
 };
 #define PG_SCHEMA_VERSION (int)(sizeof(pg_migrations) / sizeof(*pg_migrations))
 
@@ -149,12 +202,9 @@ enum pgs {
 		    PG_INT8OID, PG_TEXTOID, PG_TEXTOID, PG_TEXTOID             \
 	}
 
-static const struct {
-	const char *what; /* for reasons */
-	const char *sql;
-	int nparams;
-	Oid types[PG_MAXPARAMS];
-} pgs_def[PGS_N] = {
+_Static_assert(PGS_N <= PG_NS_SLOT0, "JS statement slots overlap the NS's");
+
+static const struct pg_stmt pgs_def[PGS_N] = {
     [PGS_DEV_READ] = {"read device",
 	"SELECT " PG_DEVICE_COLS " FROM devices WHERE dev_eui = $1", 1,
 	{PG_INT8OID}},
@@ -216,356 +266,6 @@ static const struct {
 	{PG_INT8OID, PG_INT8OID}},
 };
 
-struct pg {
-	PGconn *conn;
-	bool in_tx;
-	bool prepared[PGS_N]; /* on this connection */
-};
-
-/* Binary parameters of one statement. */
-struct pg_params {
-	const char *val[PG_MAXPARAMS];
-	int len[PG_MAXPARAMS];
-	int fmt[PG_MAXPARAMS];
-	uint8_t buf[PG_MAXPARAMS][8];
-	int n;
-};
-
-/* pg_notice - libpq's default prints notices on stderr: a library
- * must not ("relation already exists, skipping", ...) */
-static void
-pg_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-/* pg_why - "postgresql HOST:PORT/DB: what: msg" as one line into why
- * (never the URI: it may carry a password) */
-static void
-pg_why(
-    const struct pg *pg, char *why, size_t n, const char *what, const char *msg)
-{
-	const char *host = PQhost(pg->conn), *port = PQport(pg->conn),
-		   *db = PQdb(pg->conn);
-	size_t o, start;
-	bool space = false;
-	int k;
-
-	if (why == NULL || n == 0)
-		return;
-	k = snprintf(why, n,
-	    "postgresql %s:%s/%s: %s: ", host != NULL ? host : "?",
-	    port != NULL ? port : "?", db != NULL ? db : "?", what);
-	if (k < 0)
-		k = 0;
-	o = start = (size_t)k < n ? (size_t)k : n - 1;
-	if (msg == NULL || *msg == '\0')
-		msg = "unknown error";
-	/* libpq's messages span lines (DETAIL, HINT): one line, and one
-	 * space for each run of blanks */
-	for (; *msg != '\0' && o + 1 < n; msg++) {
-		if (*msg == '\n' || *msg == '\r' || *msg == '\t' ||
-		    *msg == ' ') {
-			space = true;
-			continue;
-		}
-		if (space && o > start) {
-			why[o++] = ' ';
-			if (o + 1 >= n)
-				break;
-		}
-		space = false;
-		why[o++] = *msg;
-	}
-	why[o] = '\0';
-}
-
-/* pg_conn_fail - STORE_ERR_DB with the connection's last error */
-static int
-pg_conn_fail(const struct pg *pg, const char *what, char *why, size_t n)
-{
-	pg_why(pg, why, n, what, PQerrorMessage(pg->conn));
-	return STORE_ERR_DB;
-}
-
-/* pg_res_fail - STORE_ERR_DB with the error of a failed result (which
- * it clears) */
-static int
-pg_res_fail(
-    const struct pg *pg, PGresult *res, const char *what, char *why, size_t n)
-{
-	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
-
-	if (msg == NULL || *msg == '\0')
-		msg = PQerrorMessage(pg->conn);
-	pg_why(pg, why, n, what, msg);
-	PQclear(res);
-	return STORE_ERR_DB;
-}
-
-/* pg_session_setup - what every (re)connection needs: no notices on
- * stderr, durable commits, statements to prepare again */
-static int
-pg_session_setup(struct pg *pg, char *why, size_t n)
-{
-	PGresult *res;
-
-	PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
-	/* "off" is the one setting that is not durable; keep any stronger
-	 * one (remote_write, remote_apply) the operator chose. */
-	res = PQexec(pg->conn,
-	    "SELECT set_config('synchronous_commit', 'on', false) "
-	    "WHERE current_setting('synchronous_commit') = 'off'");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return pg_res_fail(pg, res, "session set-up", why, n);
-	PQclear(res);
-	memset(pg->prepared, 0, sizeof(pg->prepared));
-	return STORE_OK;
-}
-
-/* pg_ready - a usable connection: outside a transaction, one that was
- * lost is made again; inside one, its loss is final (its work is gone) */
-static int
-pg_ready(struct pg *pg, char *why, size_t n)
-{
-	if (PQstatus(pg->conn) == CONNECTION_OK)
-		return STORE_OK;
-	if (pg->in_tx)
-		return pg_conn_fail(
-		    pg, "connection lost in a transaction", why, n);
-	PQreset(pg->conn);
-	if (PQstatus(pg->conn) != CONNECTION_OK)
-		return pg_conn_fail(pg, "reconnect", why, n);
-	return pg_session_setup(pg, why, n);
-}
-
-static void
-pgp_i64(struct pg_params *p, int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p->buf[p->n][i] = (uint8_t)(u >> (56 - 8 * i));
-	p->val[p->n] = (const char *)p->buf[p->n];
-	p->len[p->n] = 8;
-	p->fmt[p->n] = 1;
-	p->n++;
-}
-
-static void
-pgp_i32(struct pg_params *p, int32_t v)
-{
-	uint32_t u = (uint32_t)v;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p->buf[p->n][i] = (uint8_t)(u >> (24 - 8 * i));
-	p->val[p->n] = (const char *)p->buf[p->n];
-	p->len[p->n] = 4;
-	p->fmt[p->n] = 1;
-	p->n++;
-}
-
-static void
-pgp_bool(struct pg_params *p, bool v)
-{
-	p->buf[p->n][0] = v ? 1 : 0;
-	p->val[p->n] = (const char *)p->buf[p->n];
-	p->len[p->n] = 1;
-	p->fmt[p->n] = 1;
-	p->n++;
-}
-
-static void
-pgp_bytes(struct pg_params *p, const void *b, size_t len)
-{
-	p->val[p->n] = (const char *)b;
-	p->len[p->n] = (int)len;
-	p->fmt[p->n] = 1;
-	p->n++;
-}
-
-/* pgp_text - the string in a field of size bytes; false if unterminated */
-static bool
-pgp_text(struct pg_params *p, const char *s, size_t size)
-{
-	size_t len = strnlen(s, size);
-
-	if (len == size)
-		return false;
-	pgp_bytes(p, s, len);
-	return true;
-}
-
-/* pg_exec - run statement k, prepared on its first use on this
- * connection, for binary results.
- * @return the result to check and clear, or NULL with *err set. */
-static PGresult *
-pg_exec(struct pg *pg, enum pgs k, const struct pg_params *p, int *err,
-    char *why, size_t n)
-{
-	char name[24];
-	PGresult *res;
-
-	*err = pg_ready(pg, why, n);
-	if (*err != STORE_OK)
-		return NULL;
-	(void)snprintf(name, sizeof(name), "loradane_%d", (int)k);
-	if (!pg->prepared[k]) {
-		res = PQprepare(pg->conn, name, pgs_def[k].sql,
-		    pgs_def[k].nparams, pgs_def[k].types);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			*err = pg_res_fail(pg, res, pgs_def[k].what, why, n);
-			return NULL;
-		}
-		PQclear(res);
-		pg->prepared[k] = true;
-	}
-	res = PQexecPrepared(
-	    pg->conn, name, p->n, p->val, p->len, p->fmt, 1 /* binary */);
-	if (res == NULL)
-		*err = pg_conn_fail(pg, pgs_def[k].what, why, n);
-	return res;
-}
-
-/* pg_exec_cmd - run a statement that returns no rows.
- * @param rows: if not NULL, set to the number of rows it touched.
- * @return STORE_OK, STORE_ERR_EXISTS (unique violation),
- *	STORE_ERR_NOTFOUND (no such device: foreign key), STORE_ERR_DB. */
-static int
-pg_exec_cmd(struct pg *pg, enum pgs k, const struct pg_params *p,
-    unsigned long long *rows, char *why, size_t n)
-{
-	PGresult *res;
-	const char *s;
-	char state[8];
-	int err;
-
-	res = pg_exec(pg, k, p, &err, why, n);
-	if (res == NULL)
-		return err;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		(void)snprintf(state, sizeof(state), "%s", s != NULL ? s : "");
-		err = pg_res_fail(pg, res, pgs_def[k].what, why, n);
-		if (strcmp(state, "23505") == 0) /* unique_violation */
-			return STORE_ERR_EXISTS;
-		if (strcmp(state, "23503") == 0) /* foreign_key_violation */
-			return STORE_ERR_NOTFOUND;
-		return err;
-	}
-	if (rows != NULL)
-		*rows = strtoull(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	return STORE_OK;
-}
-
-/* pg_exec_rows - run a statement that returns rows; *out is the result
- * (PQclear it) on STORE_OK */
-static int
-pg_exec_rows(struct pg *pg, enum pgs k, const struct pg_params *p,
-    PGresult **out, char *why, size_t n)
-{
-	PGresult *res;
-	int err;
-
-	res = pg_exec(pg, k, p, &err, why, n);
-	if (res == NULL)
-		return err;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return pg_res_fail(pg, res, pgs_def[k].what, why, n);
-	*out = res;
-	return STORE_OK;
-}
-
-/* pg_simple - run parameterless SQL that returns no rows (transaction
- * control, schema); status: if not NULL, the command tag */
-static int
-pg_simple(struct pg *pg, const char *sql, const char *what, char *why, size_t n,
-    char *status, size_t statuslen)
-{
-	PGresult *res;
-
-	res = PQexec(pg->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return pg_res_fail(pg, res, what, why, n);
-	if (status != NULL)
-		(void)snprintf(status, statuslen, "%s", PQcmdStatus(res));
-	PQclear(res);
-	return STORE_OK;
-}
-
-/* Binary result columns; each fails on NULL, size or range. */
-
-static bool
-col_int(const PGresult *r, int row, int col, int64_t lo, int64_t hi, int64_t *v)
-{
-	const uint8_t *b;
-	uint64_t u = 0;
-	int i, len;
-
-	len = PQgetlength(r, row, col);
-	if (PQgetisnull(r, row, col) || (len != 8 && len != 4))
-		return false;
-	b = (const uint8_t *)PQgetvalue(r, row, col);
-	for (i = 0; i < len; i++)
-		u = u << 8 | b[i];
-	if (len == 4)
-		*v = (int32_t)(uint32_t)u;
-	else
-		*v = (int64_t)u;
-	return *v >= lo && *v <= hi;
-}
-
-static bool
-col_eui(const PGresult *r, int row, int col, uint64_t *eui)
-{
-	int64_t v;
-
-	if (PQgetlength(r, row, col) != 8 ||
-	    !col_int(r, row, col, INT64_MIN, INT64_MAX, &v))
-		return false;
-	*eui = (uint64_t)v;
-	return true;
-}
-
-static bool
-col_bool(const PGresult *r, int row, int col, bool *v)
-{
-	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 1)
-		return false;
-	*v = PQgetvalue(r, row, col)[0] != 0;
-	return true;
-}
-
-/* col_bytes - exactly len bytes */
-static bool
-col_bytes(const PGresult *r, int row, int col, uint8_t *out, size_t len)
-{
-	if (PQgetisnull(r, row, col) || (size_t)PQgetlength(r, row, col) != len)
-		return false;
-	memcpy(out, PQgetvalue(r, row, col), len);
-	return true;
-}
-
-/* col_text - a string that fits size with its NUL and has none inside */
-static bool
-col_text(const PGresult *r, int row, int col, char *out, size_t size)
-{
-	size_t len;
-
-	if (PQgetisnull(r, row, col))
-		return false;
-	len = (size_t)PQgetlength(r, row, col);
-	if (len >= size || memchr(PQgetvalue(r, row, col), '\0', len) != NULL)
-		return false;
-	memcpy(out, PQgetvalue(r, row, col), len);
-	out[len] = '\0';
-	return true;
-}
-
 /* pg_device_row - row i of a PG_DEVICE_COLS result */
 static int
 pg_device_row(const struct pg *pg, const PGresult *r, int i,
@@ -574,19 +274,20 @@ pg_device_row(const struct pg *pg, const PGresult *r, int i,
 	int64_t net, ljn, ldn, joins, rj1;
 
 	memset(d, 0, sizeof(*d));
-	if (PQnfields(r) != PG_DEVICE_NCOLS || !col_eui(r, i, 0, &d->dev_eui) ||
-	    !col_eui(r, i, 1, &d->join_eui) ||
-	    !col_text(r, i, 2, d->mac_version, sizeof(d->mac_version)) ||
-	    !col_bytes(r, i, 3, d->keys, sizeof(d->keys)) ||
-	    !col_bool(r, i, 4, &d->has_nwk_key) ||
-	    !col_int(r, i, 5, 0, 0xffffff, &net) ||
-	    !col_text(r, i, 6, d->as_id, sizeof(d->as_id)) ||
-	    !col_text(r, i, 7, d->ns_kek_label, sizeof(d->ns_kek_label)) ||
-	    !col_text(r, i, 8, d->as_kek_label, sizeof(d->as_kek_label)) ||
-	    !col_int(r, i, 9, 0, 0xffffff, &ljn) ||
-	    !col_int(r, i, 10, -1, 0xffff, &ldn) ||
-	    !col_int(r, i, 11, 0, UINT32_MAX, &joins) ||
-	    !col_int(r, i, 12, -1, 0xffff, &rj1)) {
+	if (PQnfields(r) != PG_DEVICE_NCOLS ||
+	    !pg_col_eui(r, i, 0, &d->dev_eui) ||
+	    !pg_col_eui(r, i, 1, &d->join_eui) ||
+	    !pg_col_text(r, i, 2, d->mac_version, sizeof(d->mac_version)) ||
+	    !pg_col_bytes(r, i, 3, d->keys, sizeof(d->keys)) ||
+	    !pg_col_bool(r, i, 4, &d->has_nwk_key) ||
+	    !pg_col_int(r, i, 5, 0, 0xffffff, &net) ||
+	    !pg_col_text(r, i, 6, d->as_id, sizeof(d->as_id)) ||
+	    !pg_col_text(r, i, 7, d->ns_kek_label, sizeof(d->ns_kek_label)) ||
+	    !pg_col_text(r, i, 8, d->as_kek_label, sizeof(d->as_kek_label)) ||
+	    !pg_col_int(r, i, 9, 0, 0xffffff, &ljn) ||
+	    !pg_col_int(r, i, 10, -1, 0xffff, &ldn) ||
+	    !pg_col_int(r, i, 11, 0, UINT32_MAX, &joins) ||
+	    !pg_col_int(r, i, 12, -1, 0xffff, &rj1)) {
 		pg_why(pg, why, n, "read device", "corrupt row");
 		return STORE_ERR_DB;
 	}
@@ -803,11 +504,12 @@ pg_device_read(struct store *st, uint64_t dev_eui, bool for_update,
 	struct pg *pg = st->db;
 	struct pg_params p = {.n = 0};
 	PGresult *res;
+	enum pgs k;
 	int rc;
 
 	pgp_i64(&p, (int64_t)dev_eui);
-	rc = pg_exec_rows(pg, for_update ? PGS_DEV_READ_LOCK : PGS_DEV_READ, &p,
-	    &res, why, n);
+	k = for_update ? PGS_DEV_READ_LOCK : PGS_DEV_READ;
+	rc = pg_exec_rows(pg, &pgs_def[k], k, &p, &res, why, n);
 	if (rc != STORE_OK)
 		return rc;
 	if (PQntuples(res) == 0)
@@ -848,7 +550,7 @@ pg_device_write(struct store *st, const struct store_device_row *row,
 		    !pgp_text(&p, row->as_kek_label, sizeof(row->as_kek_label)))
 			return STORE_ERR_ARG;
 	}
-	rc = pg_exec_cmd(st->db, k, &p, &rows, why, n);
+	rc = pg_exec_cmd(st->db, &pgs_def[k], k, &p, &rows, why, n);
 	if (rc == STORE_OK && rows == 0) /* ON CONFLICT DO NOTHING, or no
 					    row to update */
 		rc = mode == STORE_INSERT ? STORE_ERR_EXISTS
@@ -865,7 +567,8 @@ pg_device_delete(struct store *st, uint64_t dev_eui, char *why, size_t n)
 
 	pgp_i64(&p, (int64_t)dev_eui);
 	/* The foreign keys cascade to dev_nonces and sessions. */
-	rc = pg_exec_cmd(st->db, PGS_DEV_DELETE, &p, &rows, why, n);
+	rc = pg_exec_cmd(st->db, &pgs_def[PGS_DEV_DELETE], PGS_DEV_DELETE, &p,
+	    &rows, why, n);
 	if (rc == STORE_OK && rows == 0)
 		rc = STORE_ERR_NOTFOUND;
 	return rc;
@@ -879,6 +582,7 @@ pg_device_scan(
 	struct store_device_row row;
 	struct pg_params p;
 	PGresult *res;
+	enum pgs k;
 	bool first = true;
 	int64_t last = 0;
 	int i, rows, rc;
@@ -889,8 +593,8 @@ pg_device_scan(
 		memset(&p, 0, sizeof(p));
 		if (!first)
 			pgp_i64(&p, last);
-		rc = pg_exec_rows(pg, first ? PGS_SCAN_FIRST : PGS_SCAN_NEXT,
-		    &p, &res, why, n);
+		k = first ? PGS_SCAN_FIRST : PGS_SCAN_NEXT;
+		rc = pg_exec_rows(pg, &pgs_def[k], k, &p, &res, why, n);
 		if (rc != STORE_OK)
 			return rc;
 		first = false;
@@ -921,7 +625,8 @@ pg_devnonce_seen(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 
 	pgp_i64(&p, (int64_t)dev_eui);
 	pgp_i32(&p, dev_nonce);
-	rc = pg_exec_rows(st->db, PGS_NONCE_SEEN, &p, &res, why, n);
+	rc = pg_exec_rows(
+	    st->db, &pgs_def[PGS_NONCE_SEEN], PGS_NONCE_SEEN, &p, &res, why, n);
 	if (rc != STORE_OK)
 		return rc;
 	*seen = PQntuples(res) > 0;
@@ -939,7 +644,8 @@ pg_devnonce_add(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 
 	pgp_i64(&p, (int64_t)dev_eui);
 	pgp_i32(&p, dev_nonce);
-	rc = pg_exec_cmd(st->db, PGS_NONCE_ADD, &p, &rows, why, n);
+	rc = pg_exec_cmd(
+	    st->db, &pgs_def[PGS_NONCE_ADD], PGS_NONCE_ADD, &p, &rows, why, n);
 	if (rc == STORE_OK && rows == 0)
 		rc = STORE_ERR_EXISTS;
 	if (rc != STORE_OK || keep == 0)
@@ -947,7 +653,8 @@ pg_devnonce_add(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 	memset(&p, 0, sizeof(p));
 	pgp_i64(&p, (int64_t)dev_eui);
 	pgp_i64(&p, keep);
-	return pg_exec_cmd(st->db, PGS_NONCE_TRIM, &p, NULL, why, n);
+	return pg_exec_cmd(
+	    st->db, &pgs_def[PGS_NONCE_TRIM], PGS_NONCE_TRIM, &p, NULL, why, n);
 }
 
 static int
@@ -964,7 +671,8 @@ pg_session_write(
 	if (!pgp_text(&p, row->as_id, sizeof(row->as_id)))
 		return STORE_ERR_ARG;
 	pgp_i64(&p, row->created);
-	return pg_exec_cmd(st->db, PGS_SESS_INSERT, &p, NULL, why, n);
+	return pg_exec_cmd(st->db, &pgs_def[PGS_SESS_INSERT], PGS_SESS_INSERT,
+	    &p, NULL, why, n);
 }
 
 static int
@@ -975,7 +683,8 @@ pg_session_trim(
 
 	pgp_i64(&p, (int64_t)dev_eui);
 	pgp_i64(&p, min);
-	return pg_exec_cmd(st->db, PGS_SESS_TRIM, &p, NULL, why, n);
+	return pg_exec_cmd(
+	    st->db, &pgs_def[PGS_SESS_TRIM], PGS_SESS_TRIM, &p, NULL, why, n);
 }
 
 static int
@@ -990,20 +699,21 @@ pg_session_read(struct store *st, const char *id, struct store_session_row *row,
 
 	if (!pgp_text(&p, id, STORE_ID_MAX))
 		return STORE_ERR_ARG;
-	rc = pg_exec_rows(pg, PGS_SESS_READ, &p, &res, why, n);
+	rc = pg_exec_rows(
+	    pg, &pgs_def[PGS_SESS_READ], PGS_SESS_READ, &p, &res, why, n);
 	if (rc != STORE_OK)
 		return rc;
 	memset(row, 0, sizeof(*row));
 	if (PQntuples(res) == 0)
 		rc = STORE_ERR_NOTFOUND;
 	else if (PQnfields(res) != PG_SESSION_NCOLS ||
-	    !col_text(
+	    !pg_col_text(
 		res, 0, 0, row->session_key_id, sizeof(row->session_key_id)) ||
-	    !col_eui(res, 0, 1, &row->dev_eui) ||
-	    !col_int(res, 0, 2, 1, 0xffffff, &jn) ||
-	    !col_bytes(res, 0, 3, row->app_s_key, sizeof(row->app_s_key)) ||
-	    !col_text(res, 0, 4, row->as_id, sizeof(row->as_id)) ||
-	    !col_int(res, 0, 5, INT64_MIN, INT64_MAX, &row->created)) {
+	    !pg_col_eui(res, 0, 1, &row->dev_eui) ||
+	    !pg_col_int(res, 0, 2, 1, 0xffffff, &jn) ||
+	    !pg_col_bytes(res, 0, 3, row->app_s_key, sizeof(row->app_s_key)) ||
+	    !pg_col_text(res, 0, 4, row->as_id, sizeof(row->as_id)) ||
+	    !pg_col_int(res, 0, 5, INT64_MIN, INT64_MAX, &row->created)) {
 		pg_why(pg, why, n, "read session", "corrupt row");
 		rc = STORE_ERR_DB;
 	}
@@ -1029,4 +739,6 @@ const struct store_backend store_backend_pg = {
     .session_write = pg_session_write,
     .session_read = pg_session_read,
     .session_trim = pg_session_trim,
+    .ns = &store_ns_backend_pg,
+    .as = &store_as_backend_pg,
 };

@@ -12,7 +12,9 @@
  * shell, and their text order is DevEUI order.  The schema version is
  * PRAGMA user_version; migrations[v] takes a file from version v to v+1,
  * all of them in the one transaction that opens it (a new file runs them
- * all).  Version 2 added devices.last_rj_count1.
+ * all).  Version 2 added devices.last_rj_count1; version 3 the NS's
+ * tables (ns_sessions, ns_devaddr, ns_downlinks: store_ns_sqlite.c) and
+ * the AS's (as_events, as_appskeys: store_as_sqlite.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "lorawan/ids.h"
-#include "store/store_int.h"
+#include "store/store_ns_int.h"
+#include "store/store_sqlite_int.h"
 
 #define SQ_APP_ID 0x4c524431 /* "LRD1": this file is a loradane store */
 #define SQ_BUSY_MS 15000
@@ -65,6 +65,62 @@ static const char *const migrations[] = {
      * devices get -1, none yet. */
     "ALTER TABLE devices ADD COLUMN last_rj_count1 INTEGER NOT NULL"
     " DEFAULT -1 CHECK (last_rj_count1 BETWEEN -1 AND 65535);",
+    /* 2 -> 3: the Network Server's and the Application Server's state
+     * (store_ns.h, store_as.h).  The downlink and event ids are
+     * AUTOINCREMENT: an id is never handed out twice, so a late "drop"
+     * or "done" cannot hit a newer row. */
+    "CREATE TABLE ns_sessions ("
+    " dev_eui TEXT PRIMARY KEY NOT NULL CHECK (length(dev_eui) = 16),"
+    " dev_addr INTEGER NOT NULL CHECK (dev_addr BETWEEN 0 AND 4294967295),"
+    " join_eui TEXT NOT NULL CHECK (length(join_eui) = 16),"
+    " mac_version TEXT NOT NULL,"
+    " keys BLOB NOT NULL," /* sealed FNwkSIntKey | SNwkSIntKey | NwkSEncKey */
+    " as_kek_label TEXT NOT NULL,"
+    " app_s_key_env BLOB NOT NULL,"  /* sealed; empty: none */
+    " session_key_id BLOB NOT NULL," /* empty: none */
+    " as_id TEXT NOT NULL,"
+    " as_host TEXT NOT NULL,"
+    " as_port INTEGER NOT NULL CHECK (as_port BETWEEN 0 AND 65535),"
+    " fcnt_up INTEGER NOT NULL CHECK (fcnt_up BETWEEN -1 AND 4294967295),"
+    " nfcnt_down INTEGER NOT NULL"
+    "  CHECK (nfcnt_down BETWEEN 0 AND 4294967296),"
+    " afcnt_down INTEGER NOT NULL"
+    "  CHECK (afcnt_down BETWEEN 0 AND 4294967296),"
+    " rx1_dr_offset INTEGER NOT NULL CHECK (rx1_dr_offset BETWEEN 0 AND 7),"
+    " rx2_dr INTEGER NOT NULL CHECK (rx2_dr BETWEEN 0 AND 15),"
+    " rx2_freq INTEGER NOT NULL CHECK (rx2_freq BETWEEN 0 AND 4294967295),"
+    " rx_delay INTEGER NOT NULL CHECK (rx_delay BETWEEN 0 AND 15),"
+    " home_net_id INTEGER NOT NULL CHECK (home_net_id BETWEEN 0 AND 16777215),"
+    " roaming_net_id INTEGER NOT NULL"
+    "  CHECK (roaming_net_id BETWEEN 0 AND 16777215),"
+    " created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX ns_sessions_dev_addr ON ns_sessions (dev_addr, dev_eui);"
+    "CREATE TABLE ns_devaddr ("
+    " net_id INTEGER PRIMARY KEY NOT NULL"
+    "  CHECK (net_id BETWEEN 0 AND 16777215),"
+    " next INTEGER NOT NULL CHECK (next BETWEEN 0 AND 4294967296));"
+    "CREATE TABLE ns_downlinks ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " dev_eui TEXT NOT NULL REFERENCES ns_sessions ON DELETE CASCADE,"
+    " fport INTEGER NOT NULL CHECK (fport BETWEEN 1 AND 223),"
+    " confirmed INTEGER NOT NULL CHECK (confirmed IN (0, 1)),"
+    " payload BLOB NOT NULL CHECK (length(payload) <= 242),"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX ns_downlinks_dev_eui ON ns_downlinks (dev_eui, id);"
+    "CREATE TABLE as_events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " dev_eui TEXT NOT NULL CHECK (length(dev_eui) = 16),"
+    " kind TEXT NOT NULL,"
+    " json TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE as_appskeys ("
+    " dev_eui TEXT NOT NULL CHECK (length(dev_eui) = 16),"
+    " session_key_id BLOB NOT NULL,"
+    " app_s_key BLOB NOT NULL," /* sealed */
+    " seq INTEGER NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " PRIMARY KEY (dev_eui, session_key_id)) WITHOUT ROWID;"
+    "CREATE INDEX as_appskeys_seq ON as_appskeys (dev_eui, seq);",
 };
 #define SQ_SCHEMA_VERSION (int)(sizeof(migrations) / sizeof(*migrations))
 
@@ -94,6 +150,8 @@ enum sq_stmt {
 	S_SES_TRIM,
 	S_COUNT
 };
+
+_Static_assert(S_COUNT <= SQ_JS_STMTS, "struct sq: stmt[] too small");
 
 static const char *const sq_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -134,67 +192,11 @@ static const char *const sq_sql[S_COUNT] = {
 		   "join_nonce < ?2",
 };
 
-struct sq {
-	sqlite3 *db;
-	char *path; /* for messages */
-	sqlite3_stmt *stmt[S_COUNT];
-};
-
-/* sq_err - STORE_ERR_DB with SQLite's own message */
-static int
-sq_err(struct sq *q, const char *what, char *why, size_t n)
-{
-	if (why != NULL && n > 0)
-		snprintf(why, n, "sqlite %s: %s: %s", q->path, what,
-		    q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
-	return STORE_ERR_DB;
-}
-
-/* sq_stmt - a cached prepared statement, prepared on first use */
+/* sq_stmt - one of this file's cached statements */
 static sqlite3_stmt *
 sq_stmt(struct sq *q, enum sq_stmt i, char *why, size_t n)
 {
-	if (q->stmt[i] == NULL &&
-	    sqlite3_prepare_v3(q->db, sq_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		&q->stmt[i], NULL) != SQLITE_OK) {
-		sq_err(q, "prepare", why, n);
-		q->stmt[i] = NULL;
-	}
-	return q->stmt[i];
-}
-
-/* sq_done - make a cached statement ready for its next use */
-static void
-sq_done(sqlite3_stmt *s)
-{
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-}
-
-/* bind_eui - EUIs as 16 lowercase hex digits (text order = EUI order) */
-static void
-bind_eui(sqlite3_stmt *s, int col, uint64_t eui)
-{
-	char hex[LW_EUI64_STRLEN];
-
-	lw_eui64_format(eui, hex, sizeof(hex));
-	sqlite3_bind_text(s, col, hex, 16, SQLITE_TRANSIENT);
-}
-
-/* sq_run - step a statement that returns no row; reset it */
-static int
-sq_run(struct sq *q, sqlite3_stmt *s, const char *what, char *why, size_t n)
-{
-	int r = sqlite3_step(s), rc = STORE_OK;
-
-	if ((r & 0xff) == SQLITE_CONSTRAINT &&
-	    (r == SQLITE_CONSTRAINT_PRIMARYKEY ||
-		r == SQLITE_CONSTRAINT_UNIQUE))
-		rc = STORE_ERR_EXISTS;
-	else if (r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = sq_err(q, what, why, n);
-	sq_done(s);
-	return rc;
+	return sq_prepare(q, &q->stmt[i], sq_sql[i], why, n);
 }
 
 /* sq_simple - run one of BEGIN/COMMIT/ROLLBACK */
@@ -207,55 +209,6 @@ sq_simple(struct store *st, enum sq_stmt i, char *why, size_t n)
 	return s == NULL ? STORE_ERR_DB : sq_run(q, s, sq_sql[i], why, n);
 }
 
-/* col_text - a text column into a bounded buffer; -1 if NULL or long */
-static int
-col_text(sqlite3_stmt *s, int col, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	int len = sqlite3_column_bytes(s, col);
-
-	if (t == NULL || len < 0 || (size_t)len >= size)
-		return -1;
-	memcpy(buf, t, (size_t)len);
-	buf[len] = '\0';
-	return 0;
-}
-
-/* col_eui - an EUI column */
-static int
-col_eui(sqlite3_stmt *s, int col, uint64_t *eui)
-{
-	char hex[LW_EUI64_STRLEN];
-
-	return col_text(s, col, hex, sizeof(hex)) == 0 &&
-		lw_eui64_parse(hex, eui) == LW_OK
-	    ? 0
-	    : -1;
-}
-
-/* col_blob - a blob column of exactly len bytes */
-static int
-col_blob(sqlite3_stmt *s, int col, uint8_t *buf, size_t len)
-{
-	const void *b = sqlite3_column_blob(s, col);
-
-	if (b == NULL || sqlite3_column_bytes(s, col) != (int)len)
-		return -1;
-	memcpy(buf, b, len);
-	return 0;
-}
-
-/* col_range - an integer column within [lo, hi] */
-static int
-col_range(sqlite3_stmt *s, int col, int64_t lo, int64_t hi, int64_t *v)
-{
-	*v = sqlite3_column_int64(s, col);
-	return sqlite3_column_type(s, col) == SQLITE_INTEGER && *v >= lo &&
-		*v <= hi
-	    ? 0
-	    : -1;
-}
-
 /* dev_row - the current row of a DEV_COLS query; -1 if it is corrupt */
 static int
 dev_row(sqlite3_stmt *s, struct store_device_row *row)
@@ -263,19 +216,22 @@ dev_row(sqlite3_stmt *s, struct store_device_row *row)
 	int64_t nwk, net, ljn, ldn, joins, rj1;
 
 	memset(row, 0, sizeof(*row));
-	if (col_eui(s, 0, &row->dev_eui) != 0 ||
-	    col_eui(s, 1, &row->join_eui) != 0 ||
-	    col_text(s, 2, row->mac_version, sizeof(row->mac_version)) != 0 ||
-	    col_blob(s, 3, row->keys, sizeof(row->keys)) != 0 ||
-	    col_range(s, 4, 0, 1, &nwk) != 0 ||
-	    col_range(s, 5, 0, 0xffffff, &net) != 0 ||
-	    col_text(s, 6, row->as_id, sizeof(row->as_id)) != 0 ||
-	    col_text(s, 7, row->ns_kek_label, sizeof(row->ns_kek_label)) != 0 ||
-	    col_text(s, 8, row->as_kek_label, sizeof(row->as_kek_label)) != 0 ||
-	    col_range(s, 9, 0, 0xffffff, &ljn) != 0 ||
-	    col_range(s, 10, -1, 0xffff, &ldn) != 0 ||
-	    col_range(s, 11, 0, UINT32_MAX, &joins) != 0 ||
-	    col_range(s, 12, -1, 0xffff, &rj1) != 0)
+	if (sq_col_eui(s, 0, &row->dev_eui) != 0 ||
+	    sq_col_eui(s, 1, &row->join_eui) != 0 ||
+	    sq_col_text(s, 2, row->mac_version, sizeof(row->mac_version)) !=
+		0 ||
+	    sq_col_blob(s, 3, row->keys, sizeof(row->keys)) != 0 ||
+	    sq_col_range(s, 4, 0, 1, &nwk) != 0 ||
+	    sq_col_range(s, 5, 0, 0xffffff, &net) != 0 ||
+	    sq_col_text(s, 6, row->as_id, sizeof(row->as_id)) != 0 ||
+	    sq_col_text(s, 7, row->ns_kek_label, sizeof(row->ns_kek_label)) !=
+		0 ||
+	    sq_col_text(s, 8, row->as_kek_label, sizeof(row->as_kek_label)) !=
+		0 ||
+	    sq_col_range(s, 9, 0, 0xffffff, &ljn) != 0 ||
+	    sq_col_range(s, 10, -1, 0xffff, &ldn) != 0 ||
+	    sq_col_range(s, 11, 0, UINT32_MAX, &joins) != 0 ||
+	    sq_col_range(s, 12, -1, 0xffff, &rj1) != 0)
 		return -1;
 	row->has_nwk_key = nwk != 0;
 	row->home_net_id = (uint32_t)net;
@@ -309,7 +265,7 @@ sq_pragma(struct sq *q, const char *sql, int64_t *v, char *text, size_t textlen,
 	if (r == SQLITE_ROW) {
 		if (v != NULL)
 			*v = sqlite3_column_int64(s, 0);
-		if (text != NULL && col_text(s, 0, text, textlen) != 0)
+		if (text != NULL && sq_col_text(s, 0, text, textlen) != 0)
 			text[0] = '\0';
 	}
 	if (r != SQLITE_ROW)
@@ -371,8 +327,12 @@ sq_close(struct store *st)
 
 	if (q == NULL)
 		return;
-	for (i = 0; i < S_COUNT; i++)
+	for (i = 0; i < SQ_JS_STMTS; i++)
 		sqlite3_finalize(q->stmt[i]);
+	for (i = 0; i < SQ_NS_STMTS; i++)
+		sqlite3_finalize(q->ns[i]);
+	for (i = 0; i < SQ_AS_STMTS; i++)
+		sqlite3_finalize(q->as[i]);
 	sqlite3_close(q->db);
 	free(q->path);
 	free(q);
@@ -481,7 +441,7 @@ sq_device_read(struct store *st, uint64_t dev_eui, bool for_update,
 	(void)for_update; /* BEGIN IMMEDIATE holds the write lock already */
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	r = sqlite3_step(s);
 	if (r == SQLITE_DONE)
 		rc = STORE_ERR_NOTFOUND;
@@ -508,7 +468,7 @@ sq_device_write(struct store *st, const struct store_device_row *row,
 	if (mode == STORE_UPDATE_STATE) {
 		if ((s = sq_stmt(q, S_DEV_STATE, why, n)) == NULL)
 			return STORE_ERR_DB;
-		bind_eui(s, 1, row->dev_eui);
+		sq_bind_eui(s, 1, row->dev_eui);
 		sqlite3_bind_int64(s, 2, row->last_join_nonce);
 		sqlite3_bind_int64(s, 3, row->last_dev_nonce);
 		sqlite3_bind_int64(s, 4, row->joins);
@@ -522,8 +482,8 @@ sq_device_write(struct store *st, const struct store_device_row *row,
 	    q, mode == STORE_INSERT ? S_DEV_INSERT : S_DEV_UPSERT, why, n);
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, row->dev_eui);
-	bind_eui(s, 2, row->join_eui);
+	sq_bind_eui(s, 1, row->dev_eui);
+	sq_bind_eui(s, 2, row->join_eui);
 	sqlite3_bind_text(s, 3, row->mac_version, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, row->keys, sizeof(row->keys), SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, row->has_nwk_key ? 1 : 0);
@@ -543,7 +503,7 @@ sq_device_delete(struct store *st, uint64_t dev_eui, char *why, size_t n)
 
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	/* The foreign keys cascade to dev_nonces and sessions. */
 	rc = sq_run(q, s, "delete device", why, n);
 	if (rc == STORE_OK && sqlite3_changes(q->db) == 0)
@@ -588,7 +548,7 @@ sq_devnonce_seen(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	sqlite3_bind_int(s, 2, dev_nonce);
 	r = sqlite3_step(s);
 	*seen = r == SQLITE_ROW;
@@ -611,14 +571,14 @@ sq_devnonce_add(struct store *st, uint64_t dev_eui, uint16_t dev_nonce,
 
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	sqlite3_bind_int(s, 2, dev_nonce);
 	rc = sq_run(q, s, "record DevNonce", why, n);
 	if (rc != STORE_OK || keep == 0)
 		return rc;
 	if ((s = sq_stmt(q, S_DN_TRIM, why, n)) == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	sqlite3_bind_int64(s, 2, keep);
 	return sq_run(q, s, "trim DevNonces", why, n);
 }
@@ -633,7 +593,7 @@ sq_session_write(
 	if (s == NULL)
 		return STORE_ERR_DB;
 	sqlite3_bind_text(s, 1, row->session_key_id, -1, SQLITE_STATIC);
-	bind_eui(s, 2, row->dev_eui);
+	sq_bind_eui(s, 2, row->dev_eui);
 	sqlite3_bind_int64(s, 3, row->join_nonce);
 	sqlite3_bind_blob(
 	    s, 4, row->app_s_key, sizeof(row->app_s_key), SQLITE_STATIC);
@@ -651,7 +611,7 @@ sq_session_trim(
 
 	if (s == NULL)
 		return STORE_ERR_DB;
-	bind_eui(s, 1, dev_eui);
+	sq_bind_eui(s, 1, dev_eui);
 	sqlite3_bind_int64(s, 2, min);
 	return sq_run(q, s, "trim sessions", why, n);
 }
@@ -674,13 +634,13 @@ sq_session_read(struct store *st, const char *id, struct store_session_row *row,
 		rc = STORE_ERR_NOTFOUND;
 	else if (r != SQLITE_ROW)
 		rc = sq_err(q, "read session", why, n);
-	else if (col_text(s, 0, row->session_key_id,
+	else if (sq_col_text(s, 0, row->session_key_id,
 		     sizeof(row->session_key_id)) != 0 ||
-	    col_eui(s, 1, &row->dev_eui) != 0 ||
-	    col_range(s, 2, 1, 0xffffff, &jn) != 0 ||
-	    col_blob(s, 3, row->app_s_key, sizeof(row->app_s_key)) != 0 ||
-	    col_text(s, 4, row->as_id, sizeof(row->as_id)) != 0 ||
-	    col_range(s, 5, INT64_MIN, INT64_MAX, &row->created) != 0) {
+	    sq_col_eui(s, 1, &row->dev_eui) != 0 ||
+	    sq_col_range(s, 2, 1, 0xffffff, &jn) != 0 ||
+	    sq_col_blob(s, 3, row->app_s_key, sizeof(row->app_s_key)) != 0 ||
+	    sq_col_text(s, 4, row->as_id, sizeof(row->as_id)) != 0 ||
+	    sq_col_range(s, 5, INT64_MIN, INT64_MAX, &row->created) != 0) {
 		snprintf(
 		    why, n, "sqlite %s: session %s: corrupt row", q->path, id);
 		rc = STORE_ERR_DB;
@@ -707,4 +667,6 @@ const struct store_backend store_backend_sqlite = {
     .session_write = sq_session_write,
     .session_read = sq_session_read,
     .session_trim = sq_session_trim,
+    .ns = &store_ns_backend_sqlite,
+    .as = &store_as_backend_sqlite,
 };

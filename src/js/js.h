@@ -107,7 +107,6 @@ struct js_server {
 	struct dance_tls *tls;
 	struct js_conf_ref *cur;
 	struct js_workers *workers;
-	unsigned nconns;
 };
 
 /** Take a reference to the current configuration. */

@@ -1,7 +1,7 @@
 /*
- * js_conn.h - the Join Server's connections: the listener, the DANE
- * mutual-TLS handshake (libdance), then HTTP/1.1 requests on an OpenSSL
- * bufferevent, one at a time per connection, kept alive between them.
+ * js_conn.h - the Join Server's connections: lib/backend/bi_server (the
+ * listener, the DANE mutual-TLS handshake, HTTP/1.1 kept alive) with the
+ * JS's configuration, logs and metrics.
  */
 #ifndef SRC_JS_JS_CONN_H
 #define SRC_JS_JS_CONN_H
@@ -13,6 +13,10 @@ struct js_server;
  * @return 0, or -1 after logging why.
  */
 int js_conn_listen(struct js_server *srv);
+
+/** After a reload: the new limits and TLS identity, for new requests and
+ * connections (open ones keep theirs). */
+void js_conn_reload(struct js_server *srv);
 
 /** Stop listening and close every connection. */
 void js_conn_close(struct js_server *srv);

@@ -144,6 +144,7 @@ reload(struct js_server *srv)
 	srv->tls = tls;
 	js_conf_release(srv->cur);
 	srv->cur = next;
+	js_conn_reload(srv);
 	log_info("reloaded: %d NetIDs, %d KEKs, %d JoinEUI ranges",
 	    next->conf.nnetid, next->conf.nkek, next->conf.njoineui);
 }

@@ -20,6 +20,10 @@ DURATION=${JS_CRASH_SECONDS:-66}
 RATE=200     # JoinReq/s asked of jsload; 100/s must be achieved
 MIN_RATE=100
 MIN_KILLS=5
+# Kills come GAP_MIN + [0, GAP_SPREAD) ms apart: random moments, yet even
+# the longest gaps (plus a restart each) leave room for MIN_KILLS.
+GAP_MIN=3000
+GAP_SPREAD=6000
 # The acceptance run (66 s, 5 kills) is the plain build's.  Under the
 # sanitizers the same test runs shorter, to find memory errors around
 # kills without doubling CI time.
@@ -27,6 +31,8 @@ case $BIN in
 *-asan)
 	DURATION=${JS_CRASH_SECONDS:-30}
 	MIN_KILLS=3
+	GAP_MIN=2000
+	GAP_SPREAD=3000
 	;;
 esac
 JOINEUI=0807060504030201
@@ -123,10 +129,11 @@ EOF
 		sed 's/^/#   /' "$d/load.err" >&2
 		not_ok "[$name] jsload's first join succeeds"
 	fi
-	# Kill at random moments, 3 to 9 s apart, while a kill and the
-	# restart still leave a few seconds of load after them.
+	# Kill at random moments, GAP_MIN to GAP_MIN + GAP_SPREAD ms apart,
+	# while a kill and the restart still leave a few seconds of load
+	# after them.
 	while :; do
-		gap=$((3000 + RANDOM % 6000))
+		gap=$((GAP_MIN + RANDOM % GAP_SPREAD))
 		[ $(($(now_us) + gap * 1000 + 4000000)) -lt "$end_us" ] || break
 		sleep "$((gap / 1000)).$(printf '%03d' $((gap % 1000)))"
 		kill -0 "$load_pid" 2>/dev/null || break

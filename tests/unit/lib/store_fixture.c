@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <openssl/rand.h>
+#include <sqlite3.h>
 
 #include "store_fixture.h"
 
@@ -199,4 +201,80 @@ sf_state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
 	assert_int_equal(d.last_join_nonce, ljn);
 	assert_int_equal(d.last_dev_nonce, ldn);
 	assert_int_equal(d.joins, joins);
+}
+
+bool
+sf_is_pg(void)
+{
+	return strncmp(sf_uri, "sqlite:", 7) != 0;
+}
+
+/* sf_eui_sql - a DevEUI as the run's backend writes it in SQL */
+const char *
+sf_eui_sql(uint64_t e, char *buf, size_t len)
+{
+	if (sf_is_pg()) /* the 64-bit pattern in a BIGINT */
+		snprintf(buf, len, "%lld", (long long)(int64_t)e);
+	else
+		snprintf(buf, len, "'%016llx'", (unsigned long long)e);
+	return buf;
+}
+
+/* sf_sql - SQL behind the store's back, asserting success */
+void
+sf_sql(const char *target, const char *sql, char *out, size_t outlen)
+{
+	bool pg = target != NULL ? strstr(target, "://") != NULL : sf_is_pg();
+	const unsigned char *t;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	PGconn *c;
+	PGresult *res;
+
+	if (target == NULL)
+		target = pg ? sf_uri : sf_uri + 7;
+	if (out != NULL && outlen > 0)
+		out[0] = '\0';
+	if (pg) {
+		c = PQconnectdb(target);
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		res = PQexec(c, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+		if (out != NULL && PQntuples(res) > 0)
+			snprintf(out, outlen, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+		PQfinish(c);
+		return;
+	}
+	assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	if (out == NULL) {
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	} else {
+		if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    (t = sqlite3_column_text(s, 0)) != NULL)
+			snprintf(out, outlen, "%s", (const char *)t);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
+/* sf_pg_other_db - the run's URI with another database name */
+void
+sf_pg_other_db(const char *name, char *out, size_t len)
+{
+	const char *host = strstr(sf_uri, "://"), *path, *query;
+
+	assert_non_null(host);
+	path = strchr(host + 3, '/');
+	query = strchr(host + 3, '?');
+	if (path == NULL || (query != NULL && path > query))
+		path = query != NULL ? query : sf_uri + strlen(sf_uri);
+	snprintf(out, len, "%.*s/%s%s", (int)(path - sf_uri), sf_uri, name,
+	    query != NULL ? query : "");
 }

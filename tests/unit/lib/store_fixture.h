@@ -1,12 +1,13 @@
 /*
- * store_fixture.h - what the store tests (test_store.c, test_store_batch.c)
- * share: the run's store (the URI in LORADANE_TEST_STORE_URI if set, which
+ * store_fixture.h - what the store tests (test_store*.c) share: the run's store (the URI in LORADANE_TEST_STORE_URI if set, which
  * PostgreSQL runs use, else a new SQLite file in a temporary directory),
  * its KEK files, DevEUIs unique to the run, and helpers that assert.
  */
 #ifndef TESTS_UNIT_LIB_STORE_FIXTURE_H
 #define TESTS_UNIT_LIB_STORE_FIXTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -51,6 +52,17 @@ int sf_on_join(void *arg, const struct store_device *dev, uint32_t join_nonce,
 /* One join; returns the store's answer, j filled by sf_on_join. */
 int
 sf_join(struct store *st, uint64_t dev_eui, uint16_t dev_nonce, struct jarg *j);
+/* True when the run's store is PostgreSQL. */
+bool sf_is_pg(void);
+/* A DevEUI as the run's backend writes it in SQL (text or BIGINT). */
+const char *sf_eui_sql(uint64_t e, char *buf, size_t len);
+/* Run SQL on a database behind the store's back (target: a SQLite path
+ * or a libpq URI; NULL: the run's store), asserting success; if out is
+ * not NULL, the SQL is a query and the first value of its first row
+ * goes there as text ("" if there is no row). */
+void sf_sql(const char *target, const char *sql, char *out, size_t outlen);
+/* The run's PostgreSQL URI with another database name. */
+void sf_pg_other_db(const char *name, char *out, size_t len);
 /* Assert a device's nonce state. */
 void sf_state(struct store *st, uint64_t dev_eui, uint32_t ljn, int32_t ldn,
     uint32_t joins);
