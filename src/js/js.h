@@ -3,11 +3,12 @@
  *
  *	main.c		options, start-up, signals, reload
  *	js_conf.c	the configuration file (one directive table)
- *	js_conn.c	connections: DANE handshake, HTTP/1.1 on bufferevents
+ *	js_conn.c	lib/backend/bi_server with the JS's logs and metrics
  *	js_handler.c	Backend Interfaces messages, authorization, answers
- *	js_worker.c	the store on worker threads (no database call on the
- *			event thread)
  *	js_metrics.c	counters, histograms, the Prometheus endpoint
+ *
+ * The store runs on lib/store/store_workers.c threads: no database call
+ * on the event thread.
  */
 #ifndef SRC_JS_JS_H
 #define SRC_JS_JS_H
@@ -98,7 +99,7 @@ struct js_conf_ref {
 struct event_base;
 struct dance_ctx;
 struct dance_tls;
-struct js_workers;
+struct store_workers;
 
 /* The running server. */
 struct js_server {
@@ -106,7 +107,7 @@ struct js_server {
 	struct dance_ctx *dance;
 	struct dance_tls *tls;
 	struct js_conf_ref *cur;
-	struct js_workers *workers;
+	struct store_workers *workers;
 };
 
 /** Take a reference to the current configuration. */

@@ -27,14 +27,14 @@
 #include "js.h"
 #include "js_handler.h"
 #include "js_metrics.h"
-#include "js_worker.h"
+#include "store/store_workers.h"
 #include "lorawan/join.h"
 #include "store/store.h"
 #include "util/bytes.h"
 #include "util/log.h"
 
 struct js_req {
-	struct js_job job; /* first: the worker hands it back */
+	struct store_job job; /* first: the worker hands it back */
 	struct js_server *srv;
 	struct js_conf_ref *conf;
 	js_reply_fn *reply;
@@ -188,7 +188,7 @@ join_cb(void *arg, const struct store_device *d, uint32_t join_nonce,
 }
 
 static void
-run_join(struct js_job *job, struct store *st)
+run_join(struct store_job *job, struct store *st)
 {
 	struct js_req *r = (struct js_req *)job;
 	const struct js_conf *c = &r->conf->conf;
@@ -323,7 +323,7 @@ out:
 }
 
 static void
-run_homens(struct js_job *job, struct store *st)
+run_homens(struct store_job *job, struct store *st)
 {
 	struct js_req *r = (struct js_req *)job;
 	struct store_device d;
@@ -352,7 +352,7 @@ run_homens(struct js_job *job, struct store *st)
 }
 
 static void
-run_appskey(struct js_job *job, struct store *st)
+run_appskey(struct store_job *job, struct store *st)
 {
 	struct js_req *r = (struct js_req *)job;
 	const struct bi_appskey_req *q = &r->req.appskey_req;
@@ -432,7 +432,7 @@ finish(struct js_req *r)
 /* job_undo - on the worker: the batch holding this request's join did
  * not commit, so neither did the join; what was encoded must not leave */
 static void
-job_undo(struct js_job *job, const char *why)
+job_undo(struct store_job *job, const char *why)
 {
 	struct js_req *r = (struct js_req *)job;
 
@@ -450,7 +450,7 @@ job_undo(struct js_job *job, const char *why)
 }
 
 static void
-job_done(struct js_job *job)
+job_done(struct store_job *job)
 {
 	finish((struct js_req *)job);
 }
@@ -535,5 +535,5 @@ js_handle(struct js_server *srv, const char *peer, const char *body, size_t len,
 	}
 	r->job.undo = job_undo;
 	r->job.done = job_done;
-	js_workers_submit(srv->workers, &r->job);
+	store_workers_submit(srv->workers, &r->job);
 }

@@ -4,7 +4,7 @@
  * On the event thread the request is decoded and its sender authorized
  * (the authenticated DANE ClientName against the NetID it claims); the
  * work that needs the store or heavy crypto then runs on a worker
- * (js_worker.h), and the answer comes back through the callback.
+ * (store/store_workers.h), and the answer comes back through the callback.
  */
 #ifndef SRC_JS_JS_HANDLER_H
 #define SRC_JS_JS_HANDLER_H

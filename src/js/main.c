@@ -1,7 +1,7 @@
 /*
  * main.c - loradane-js: the Join Server.  Start-up, signals and reload;
  * the work is in js_conn.c (connections), js_handler.c (messages) and
- * js_worker.c (the store).
+ * lib/store/store_workers.c (the store).
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include "js.h"
 #include "js_conn.h"
 #include "js_metrics.h"
-#include "js_worker.h"
+#include "store/store_workers.h"
 #include "util/log.h"
 #include "util/safefile.h"
 
@@ -261,7 +261,7 @@ main(int argc, char *argv[])
 	so.uri = srv.cur->conf.store_uri;
 	so.kek_file = srv.cur->conf.kek_file;
 	so.dev_nonce_history = srv.cur->conf.devnonce_history;
-	srv.workers = js_workers_new(
+	srv.workers = store_workers_new(
 	    srv.base, srv.cur->conf.workers, &so, why, sizeof(why));
 	if (srv.workers == NULL)
 		fatalx("store %s: %s", so.uri, why);
@@ -288,7 +288,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(srv.base);
 	js_conn_close(&srv);
 	js_metrics_close();
-	js_workers_free(srv.workers);
+	store_workers_free(srv.workers);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);

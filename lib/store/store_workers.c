@@ -1,5 +1,5 @@
 /*
- * js_worker.c - worker threads for the store; see js_worker.h.
+ * store_workers.c - worker threads for the store; see store_workers.h.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -7,13 +7,13 @@
 
 #include <event2/event.h>
 
-#include "js_worker.h"
+#include "store/store_workers.h"
 
-struct js_workers {
+struct store_workers {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct js_job *queue, **queue_tail; /* to run */
-	struct js_job *done;                /* run, completion pending */
+	struct store_job *queue, **queue_tail; /* to run */
+	struct store_job *done;                /* run, completion pending */
 	unsigned pending;
 	int stopping;
 	struct event *done_ev; /* activated by workers, runs completions */
@@ -24,19 +24,19 @@ struct js_workers {
 };
 
 struct worker_arg {
-	struct js_workers *w;
+	struct store_workers *w;
 	struct store *st;
 };
 
-/* take_batch - up to JS_BATCH_MAX queued jobs, stably sorted by
+/* take_batch - up to STORE_BATCH_MAX queued jobs, stably sorted by
  * lock_key (jobs of one device keep their order); w->mu held */
-static struct js_job *
-take_batch(struct js_workers *w, unsigned *count)
+static struct store_job *
+take_batch(struct store_workers *w, unsigned *count)
 {
-	struct js_job *list = NULL, **pp, *job;
+	struct store_job *list = NULL, **pp, *job;
 	unsigned n = 0;
 
-	while (w->queue != NULL && n < JS_BATCH_MAX) {
+	while (w->queue != NULL && n < STORE_BATCH_MAX) {
 		job = w->queue;
 		w->queue = job->next;
 		for (pp = &list;
@@ -56,9 +56,9 @@ take_batch(struct js_workers *w, unsigned *count)
 /* run_batch - the jobs in one store batch; alone when there is one, or
  * when the batch cannot begin (each job then commits on its own) */
 static void
-run_batch(struct store *st, struct js_job *list, unsigned n)
+run_batch(struct store *st, struct store_job *list, unsigned n)
 {
-	struct js_job *job;
+	struct store_job *job;
 	char why[256];
 
 	if (n == 1 || store_batch_begin(st, why, sizeof(why)) != STORE_OK) {
@@ -77,9 +77,9 @@ static void *
 worker_main(void *arg)
 {
 	struct worker_arg *wa = arg;
-	struct js_workers *w = wa->w;
+	struct store_workers *w = wa->w;
 	struct store *st = wa->st;
-	struct js_job *list, *job, *next;
+	struct store_job *list, *job, *next;
 	unsigned n;
 
 	free(wa);
@@ -109,8 +109,8 @@ worker_main(void *arg)
 static void
 on_done(evutil_socket_t fd, short what, void *arg)
 {
-	struct js_workers *w = arg;
-	struct js_job *list, *rev = NULL, *next;
+	struct store_workers *w = arg;
+	struct store_job *list, *rev = NULL, *next;
 
 	(void)fd;
 	(void)what;
@@ -132,11 +132,11 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct js_workers *
-js_workers_new(struct event_base *base, unsigned n, const struct store_opts *o,
-    char *why, size_t whylen)
+struct store_workers *
+store_workers_new(struct event_base *base, unsigned n,
+    const struct store_opts *o, char *why, size_t whylen)
 {
-	struct js_workers *w = calloc(1, sizeof(*w));
+	struct store_workers *w = calloc(1, sizeof(*w));
 	struct worker_arg *wa;
 	unsigned i;
 
@@ -172,7 +172,7 @@ js_workers_new(struct event_base *base, unsigned n, const struct store_opts *o,
 	return w;
 fail_threads:
 	snprintf(why, whylen, "cannot start worker threads");
-	js_workers_free(w);
+	store_workers_free(w);
 	return NULL;
 fail:
 	if (w != NULL && w->stores != NULL)
@@ -189,7 +189,7 @@ fail:
 }
 
 void
-js_workers_submit(struct js_workers *w, struct js_job *job)
+store_workers_submit(struct store_workers *w, struct store_job *job)
 {
 	job->next = NULL;
 	pthread_mutex_lock(&w->mu);
@@ -201,7 +201,7 @@ js_workers_submit(struct js_workers *w, struct js_job *job)
 }
 
 unsigned
-js_workers_pending(struct js_workers *w)
+store_workers_pending(struct store_workers *w)
 {
 	unsigned n;
 
@@ -212,7 +212,7 @@ js_workers_pending(struct js_workers *w)
 }
 
 void
-js_workers_free(struct js_workers *w)
+store_workers_free(struct store_workers *w)
 {
 	unsigned i;
 

@@ -1,10 +1,10 @@
 /*
- * js_worker.h - the store on worker threads.  The event thread never
+ * store_workers.h - the store on worker threads, for the daemons.  The event thread never
  * waits for the database: a job runs on a worker with that worker's own
  * store connection, then its completion runs back on the event thread.
  */
-#ifndef SRC_JS_JS_WORKER_H
-#define SRC_JS_JS_WORKER_H
+#ifndef LIB_STORE_STORE_WORKERS_H
+#define LIB_STORE_STORE_WORKERS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,30 +12,30 @@
 #include "store/store.h"
 
 struct event_base;
-struct js_workers;
+struct store_workers;
 
 /*
- * A worker takes every job queued (up to JS_BATCH_MAX) and runs them in
+ * A worker takes every job queued (up to STORE_BATCH_MAX) and runs them in
  * one store batch (store_batch_begin): one durable commit for all, the
  * group commit that lets a busy JS pay the disk's flush once per batch
  * rather than once per join.  The completions run only after the batch
  * has committed.  If the commit fails, undo turns each job's answer into
  * a failure before its completion runs.
  */
-#define JS_BATCH_MAX 32
+#define STORE_BATCH_MAX 32
 
-struct js_job {
+struct store_job {
 	/* On a worker thread: only the job's own data and st. */
-	void (*run)(struct js_job *job, struct store *st);
+	void (*run)(struct store_job *job, struct store *st);
 	/* On the worker thread, after run, if the batch that run was part
 	 * of did not commit: nothing run did to the store happened. */
-	void (*undo)(struct js_job *job, const char *why);
+	void (*undo)(struct store_job *job, const char *why);
 	/* On the event thread, once run (and undo) have returned. */
-	void (*done)(struct js_job *job);
+	void (*done)(struct store_job *job);
 	/* The DevEUI whose row run locks, or 0: a batch takes its jobs in
 	 * this order, so that two batches never deadlock. */
 	uint64_t lock_key;
-	struct js_job *next; /* private */
+	struct store_job *next; /* private */
 };
 
 /**
@@ -43,23 +43,23 @@ struct js_job {
  * @param base: borrowed; completions run on it.  evthread_use_pthreads()
  *	must have been called before it was made.
  * @param o: borrowed for the call.
- * @return a pool (js_workers_free), or NULL with the reason in why.
+ * @return a pool (store_workers_free), or NULL with the reason in why.
  */
-struct js_workers *js_workers_new(struct event_base *base, unsigned n,
+struct store_workers *store_workers_new(struct event_base *base, unsigned n,
     const struct store_opts *o, char *why, size_t whylen);
 
 /**
  * Queue a job.  job is borrowed until its done callback has run.
  */
-void js_workers_submit(struct js_workers *w, struct js_job *job);
+void store_workers_submit(struct store_workers *w, struct store_job *job);
 
 /** Jobs queued or running. */
-unsigned js_workers_pending(struct js_workers *w);
+unsigned store_workers_pending(struct store_workers *w);
 
 /**
  * Finish the queued jobs, stop the threads, close the stores.  Completions
  * of jobs still queued are not called.  w may be NULL.
  */
-void js_workers_free(struct js_workers *w);
+void store_workers_free(struct store_workers *w);
 
-#endif /* SRC_JS_JS_WORKER_H */
+#endif /* LIB_STORE_STORE_WORKERS_H */
