@@ -22,7 +22,7 @@ WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 	-Wsign-compare -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
-	-Iinclude -Ilib -I/usr/include/postgresql
+	-Iinclude -Ilib -Isrc -I/usr/include/postgresql
 CFLAGS += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LIBS = -lunbound -lldns -levent_openssl -levent -levent_pthreads -lssl \
@@ -32,6 +32,8 @@ LIB_SRCS := $(sort $(wildcard lib/util/*.c lib/dance/*.c lib/lorawan/*.c \
 	lib/zone/*.c lib/store/*.c lib/backend/*.c lib/gw/*.c lib/mqtt/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 JS_SRCS := $(sort $(wildcard src/js/*.c))
+NS_SRCS := $(sort $(wildcard src/ns/*.c))
+COMMON_SRCS := $(sort $(wildcard src/common/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TESTLIB_SRCS := $(sort $(wildcard tests/unit/lib/*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -41,6 +43,8 @@ JSLOAD_SRCS := $(sort $(wildcard bench/jsload/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 JS_OBJS := $(JS_SRCS:%.c=$(BUILD)/%.o)
+NS_OBJS := $(NS_SRCS:%.c=$(BUILD)/%.o)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 TESTLIB_OBJS := $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
@@ -52,10 +56,11 @@ JSLOAD_OBJS := $(JSLOAD_SRCS:bench/jsload/%.c=$(BUILD)/bench/jsload-objs/%.o)
 LIBLORADANE := $(BUILD)/libloradane.a
 CLI := $(BUILD)/loradane
 JS := $(BUILD)/loradane-js
+NS := $(BUILD)/loradane-ns
 JSLOAD := $(BUILD)/bench/jsload
 
 .PHONY: all check deps lint clean bench format
-all: $(LIBLORADANE) $(CLI) $(JS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) \
+all: $(LIBLORADANE) $(CLI) $(JS) $(NS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS) \
 	$(JSLOAD)
 
 deps:
@@ -89,8 +94,11 @@ $(LIBLORADANE): $(LIB_OBJS)
 $(CLI): $(CLI_OBJS) $(LIBLORADANE)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIBLORADANE) $(LIBS)
 
-$(JS): $(JS_OBJS) $(LIBLORADANE)
-	$(CC) $(LDFLAGS) -o $@ $(JS_OBJS) $(LIBLORADANE) $(LIBS)
+$(JS): $(JS_OBJS) $(COMMON_OBJS) $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $(JS_OBJS) $(COMMON_OBJS) $(LIBLORADANE) $(LIBS)
+
+$(NS): $(NS_OBJS) $(COMMON_OBJS) $(LIBLORADANE)
+	$(CC) $(LDFLAGS) -o $@ $(NS_OBJS) $(COMMON_OBJS) $(LIBLORADANE) $(LIBS)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TESTLIB_OBJS) \
     $(LIBLORADANE)

@@ -25,6 +25,7 @@
 
 #include "backend/bi.h"
 #include "lorawan/crypto.h"
+#include "lorawan/devlist.h"
 #include "lorawan/ids.h"
 #include "lorawan/join.h"
 #include "lorawan/phy.h"
@@ -32,45 +33,6 @@
 #include "util/config.h"
 
 #include "jsload.h"
-
-/* device_line - one line of the devices file; why it is bad, or NULL */
-static const char *
-device_line(char *line, struct device *d)
-{
-	char *w[7];
-	const char *err;
-	uint8_t net[3];
-	int n;
-
-	/* The configuration files' tokenizer: "#" comments, blank lines. */
-	if ((n = cfg_split(line, w, 7, &err)) == 0)
-		return "";
-	if (n < 5 || n > 6)
-		return "expected DevEUI JoinEUI MACVersion AppKey [NwkKey] "
-		       "HomeNetID";
-	memset(d, 0, sizeof(*d));
-	if (lw_eui64_parse(w[0], &d->dev_eui) != LW_OK)
-		return "DevEUI: not an EUI-64";
-	if (lw_eui64_parse(w[1], &d->join_eui) != LW_OK)
-		return "JoinEUI: not an EUI-64";
-	if ((d->macv = bi_macv_parse(w[2])) == BI_MACV_UNKNOWN)
-		return "MACVersion: not 1.0, 1.0.1 ... 1.0.4 or 1.1";
-	d->v11 = d->macv == BI_MACV_1_1;
-	d->counter = d->macv >= BI_MACV_1_0_4;
-	if (bytes_from_hex_exact(w[3], d->app_key, 16, &err) != 0)
-		return "AppKey: not 32 hex digits";
-	if (n == 6) {
-		d->has_nwk_key = true;
-		if (bytes_from_hex_exact(w[4], d->nwk_key, 16, &err) != 0)
-			return "NwkKey: not 32 hex digits";
-	} else if (d->v11)
-		return "NwkKey: required for MAC version 1.1";
-	if (bytes_from_hex_exact(w[n - 1], net, 3, &err) != 0)
-		return "HomeNetID: not 6 hex digits";
-	d->home_net_id =
-	    (uint32_t)net[0] << 16 | (uint32_t)net[1] << 8 | net[2];
-	return NULL;
-}
 
 static int
 cmp_eui(const void *a, const void *b)
@@ -104,51 +66,49 @@ check_unique(const char *path)
 	return rc;
 }
 
+/* add_device - one device of the list, as jsload keeps it */
+static int
+add_device(void *arg, const struct lw_devlist_entry *e)
+{
+	struct device *nd, *d;
+	int *cap = arg;
+
+	if (L.ndevs == *cap) {
+		*cap = *cap == 0 ? 64 : *cap * 2;
+		if ((nd = realloc(L.devs, (size_t)*cap * sizeof(*nd))) == NULL)
+			return -2;
+		L.devs = nd;
+	}
+	d = &L.devs[L.ndevs];
+	memset(d, 0, sizeof(*d));
+	d->dev_eui = e->dev_eui;
+	d->join_eui = e->join_eui;
+	d->macv = bi_macv_parse(e->mac_version);
+	d->v11 = e->v11;
+	d->counter = e->counter;
+	d->has_nwk_key = e->has_nwk_key;
+	memcpy(d->app_key, e->app_key, 16);
+	memcpy(d->nwk_key, e->nwk_key, 16);
+	d->home_net_id = e->home_net_id;
+	d->next_nonce = L.devnonce_start;
+	if (!d->counter && (d->sent = calloc(DEVNONCE_SPACE / 8, 1)) == NULL)
+		return -2;
+	L.ndevs++;
+	return 0;
+}
+
 int
 read_devices(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[LINE_MAX_LEN];
-	struct device d, *nd;
-	const char *err;
-	int lineno = 0, cap = 0;
+	char why[512];
+	int cap = 0,
+	    rc = lw_devlist_read(path, add_device, &cap, why, sizeof(why));
 
-	if (f == NULL) {
-		fprintf(stderr, "jsload: %s: %s\n", path, strerror(errno));
+	if (rc != 0) {
+		fprintf(
+		    stderr, "jsload: %s\n", rc == -2 ? "out of memory" : why);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f))
-			err = "line too long";
-		else
-			err = device_line(line, &d);
-		if (err != NULL && err[0] == '\0')
-			continue;
-		if (err != NULL) {
-			fprintf(
-			    stderr, "jsload: %s:%d: %s\n", path, lineno, err);
-			fclose(f);
-			return -1;
-		}
-		if (L.ndevs == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			if ((nd = realloc(L.devs, (size_t)cap * sizeof(*nd))) ==
-			    NULL) {
-				fclose(f);
-				return -1;
-			}
-			L.devs = nd;
-		}
-		d.next_nonce = L.devnonce_start;
-		if (!d.counter &&
-		    (d.sent = calloc(DEVNONCE_SPACE / 8, 1)) == NULL) {
-			fclose(f);
-			return -1;
-		}
-		L.devs[L.ndevs++] = d;
-	}
-	fclose(f);
 	if (L.ndevs == 0) {
 		fprintf(stderr, "jsload: %s: no device\n", path);
 		return -1;

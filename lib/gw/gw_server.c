@@ -90,7 +90,10 @@ eui_cmp(const void *a, const void *b)
 struct gw_gateway *
 gw_find(struct gw_server *srv, uint64_t eui)
 {
-	/* eui is the first member, so the key compares like an entry */
+	/* eui is the first member, so the key compares like an entry; an
+	 * empty table may have no array at all */
+	if (srv->n_gws == 0)
+		return NULL;
 	return bsearch(&eui, srv->gws, srv->n_gws, sizeof(*srv->gws), eui_cmp);
 }
 

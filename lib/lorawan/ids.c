@@ -6,6 +6,7 @@
  * t ones and a zero (the type prefix, t + 1 bits), then the NwkID
  * (nwkid_bits[t] bits, the NetID's low bits), then the NwkAddr (the rest).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lorawan/ids.h"
@@ -263,4 +264,35 @@ lw_fcnt_expand(uint32_t last, uint16_t fcnt16)
 	if (fcnt16 < (last & 0xffffu))
 		c += 0x10000u; /* unsigned: wraps to 0 past 0xffffffff */
 	return c;
+}
+
+int
+lw_eui64_range_parse(const char *s, uint64_t *prefix, int *bits)
+{
+	const char *slash;
+	char eui[32], *end;
+	unsigned long b = 64;
+	size_t len;
+
+	if (s == NULL || prefix == NULL || bits == NULL)
+		return LW_ERR_INVAL;
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len >= sizeof(eui))
+		return LW_ERR_INVAL;
+	memcpy(eui, s, len);
+	eui[len] = '\0';
+	if (lw_eui64_parse(eui, prefix) != LW_OK)
+		return LW_ERR_INVAL;
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return LW_ERR_FIELD;
+		b = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || b < 1 || b > 64)
+			return LW_ERR_FIELD;
+	}
+	if (b < 64 && (*prefix & (UINT64_MAX >> b)) != 0)
+		return LW_ERR_FIELD;
+	*bits = (int)b;
+	return LW_OK;
 }

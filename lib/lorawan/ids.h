@@ -33,6 +33,16 @@
 int lw_eui64_parse(const char *s, uint64_t *eui);
 
 /**
+ * Parse a range of EUI-64s: "EUI64" (one) or "EUI64/BITS" (the EUIs whose
+ * BITS high bits are those of EUI64, which must have no bit set after
+ * them), BITS 1..64.
+ * @param prefix, bits: set on success.
+ * @return LW_OK, LW_ERR_INVAL (not an EUI-64) or LW_ERR_FIELD (BITS, or
+ *	a bit set after the prefix).
+ */
+int lw_eui64_range_parse(const char *s, uint64_t *prefix, int *bits);
+
+/**
  * Format an EUI-64 as 16 lowercase hex digits, no separator.
  * @param buf: caller's buffer of buflen >= LW_EUI64_STRLEN bytes.
  * @return LW_OK, LW_ERR_TOO_LONG if buf is too small (buf untouched) or

@@ -1,11 +1,15 @@
 /*
  * config.c - table-driven configuration reader; see config.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/config.h"
+#include "util/strnum.h"
 
 int
 cfg_split(char *buf, char **words, int maxwords, const char **err)
@@ -161,4 +165,65 @@ cfg_read_stream(FILE *f, const char *path, const struct cfg_directive *table,
 			errors++;
 		}
 	return errors;
+}
+
+/*
+ * Argument helpers for apply functions.
+ */
+
+int
+cfg_fail(char *why, size_t n, const char *fmt, const char *arg)
+{
+	snprintf(why, n, fmt, arg);
+	return -1;
+}
+
+int
+cfg_number(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *v, char *why, size_t n)
+{
+	const char *errstr;
+	char msg[128];
+
+	*v = strnum_parse(s, min, max, &errstr);
+	if (errstr == NULL)
+		return 0;
+	snprintf(
+	    msg, sizeof(msg), "'%%s' is %s (%llu..%llu)", errstr, min, max);
+	return cfg_fail(why, n, msg, s);
+}
+
+int
+cfg_copy(char *dst, size_t dstlen, const char *s, char *why, size_t n)
+{
+	if (strlen(s) >= dstlen)
+		return cfg_fail(why, n, "'%s' is too long", s);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+cfg_readable(const char *path, char *why, size_t n)
+{
+	if (access(path, R_OK) != 0)
+		return cfg_fail(why, n, "%s: cannot be read", path);
+	return 0;
+}
+
+/* cfg_addr_port - "ADDRESS PORT" into a listening address and port */
+int
+cfg_addr_port(const struct cfg_line *l, char *addr, size_t addrlen,
+    uint16_t *port, char *why, size_t n)
+{
+	unsigned char a[16];
+	unsigned long long v;
+
+	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
+	    inet_pton(AF_INET6, l->argv[0], a) != 1)
+		return cfg_fail(
+		    why, n, "'%s' is not an IP address", l->argv[0]);
+	if (cfg_number(l->argv[1], 1, 65535, &v, why, n) != 0)
+		return -1;
+	*port = (uint16_t)v;
+	return cfg_copy(addr, addrlen, l->argv[0], why, n);
 }

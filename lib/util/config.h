@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CFG_MAX_ARGS 16
@@ -83,5 +84,27 @@ cfg_read_stream(FILE *f, const char *path, const struct cfg_directive *table,
  *	with a reason in *err for an unterminated quote or too many words.
  */
 int cfg_split(char *buf, char **words, int maxwords, const char **err);
+
+/*
+ * Helpers for apply functions: each returns 0, or -1 after writing into
+ * why a reason naming the argument.
+ */
+
+/** why = fmt with arg (one %s); @return -1. */
+int cfg_fail(char *why, size_t n, const char *fmt, const char *arg);
+
+/** A whole number of s within [min, max] into *v. */
+int cfg_number(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *v, char *why, size_t n);
+
+/** s into dst (dstlen bytes), refusing a value that does not fit. */
+int cfg_copy(char *dst, size_t dstlen, const char *s, char *why, size_t n);
+
+/** The file can be read now (a check at load, not a guarantee). */
+int cfg_readable(const char *path, char *why, size_t n);
+
+/** "ADDRESS PORT" (an IPv4 or IPv6 literal, 1..65535) into addr, port. */
+int cfg_addr_port(const struct cfg_line *l, char *addr, size_t addrlen,
+    uint16_t *port, char *why, size_t n);
 
 #endif /* LIB_UTIL_CONFIG_H */

@@ -32,6 +32,7 @@ int cmd_zone_sign(int argc, char **argv);
 int cmd_zone_update(int argc, char **argv);
 int cmd_zone_audit(int argc, char **argv);
 int cmd_device(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 /*
  * Resolver options shared by every verb that looks things up:

@@ -23,6 +23,7 @@ static const struct verb {
     {"zone", cmd_zone, "records, signing, DNS UPDATE and audit"},
     {"rollover", cmd_rollover, "replace a key without a failed handshake"},
     {"device", cmd_device, "add, import, list, show, remove JS devices"},
+    {"sim", cmd_sim, "simulate gateways and devices joining through an NS"},
     {NULL, NULL, NULL},
 };
 

@@ -23,67 +23,11 @@
 #include "util/strnum.h"
 
 static int
-fail(char *why, size_t n, const char *fmt, const char *arg)
-{
-	snprintf(why, n, fmt, arg);
-	return -1;
-}
-
-static int
-number(const char *s, unsigned long long min, unsigned long long max,
-    unsigned long long *v, char *why, size_t n)
-{
-	const char *errstr;
-	char msg[128];
-
-	*v = strnum_parse(s, min, max, &errstr);
-	if (errstr == NULL)
-		return 0;
-	snprintf(
-	    msg, sizeof(msg), "'%%s' is %s (%llu..%llu)", errstr, min, max);
-	return fail(why, n, msg, s);
-}
-
-static int
-copy(char *dst, size_t dstlen, const char *s, char *why, size_t n)
-{
-	if (strlen(s) >= dstlen)
-		return fail(why, n, "'%s' is too long", s);
-	memcpy(dst, s, strlen(s) + 1);
-	return 0;
-}
-
-static int
-readable(const char *path, char *why, size_t n)
-{
-	if (access(path, R_OK) != 0)
-		return fail(why, n, "%s: cannot be read", path);
-	return 0;
-}
-
-/* addr_port - "ADDRESS PORT" into a listening address and port */
-static int
-addr_port(const struct cfg_line *l, char *addr, size_t addrlen, uint16_t *port,
-    char *why, size_t n)
-{
-	unsigned char a[16];
-	unsigned long long v;
-
-	if (inet_pton(AF_INET, l->argv[0], a) != 1 &&
-	    inet_pton(AF_INET6, l->argv[0], a) != 1)
-		return fail(why, n, "'%s' is not an IP address", l->argv[0]);
-	if (number(l->argv[1], 1, 65535, &v, why, n) != 0)
-		return -1;
-	*port = (uint16_t)v;
-	return copy(addr, addrlen, l->argv[0], why, n);
-}
-
-static int
 set_listen(void *t, const struct cfg_line *l, char *why, size_t n)
 {
 	struct js_conf *c = t;
 
-	return addr_port(
+	return cfg_addr_port(
 	    l, c->listen_addr, sizeof(c->listen_addr), &c->listen_port, why, n);
 }
 
@@ -92,7 +36,7 @@ set_metrics(void *t, const struct cfg_line *l, char *why, size_t n)
 {
 	struct js_conf *c = t;
 
-	return addr_port(l, c->metrics_addr, sizeof(c->metrics_addr),
+	return cfg_addr_port(l, c->metrics_addr, sizeof(c->metrics_addr),
 	    &c->metrics_port, why, n);
 }
 
@@ -105,9 +49,9 @@ set_file(void *t, const struct cfg_line *l, char *why, size_t n)
 	    : strcmp(l->name, "pidfile") == 0        ? c->pidfile
 						     : c->kek_file;
 
-	if (strcmp(l->name, "pidfile") != 0 && readable(l->argv[0], why, n))
+	if (strcmp(l->name, "pidfile") != 0 && cfg_readable(l->argv[0], why, n))
 		return -1;
-	return copy(dst, PATH_MAX, l->argv[0], why, n);
+	return cfg_copy(dst, PATH_MAX, l->argv[0], why, n);
 }
 
 /*
@@ -142,7 +86,8 @@ set_number(void *t, const struct cfg_line *l, char *why, size_t n)
 
 	for (i = 0; strcmp(numbers[i].name, l->name) != 0; i++)
 		;
-	if (number(l->argv[0], numbers[i].min, numbers[i].max, &v, why, n) != 0)
+	if (cfg_number(
+		l->argv[0], numbers[i].min, numbers[i].max, &v, why, n) != 0)
 		return -1;
 	field = (unsigned char *)t + numbers[i].offset;
 	if (numbers[i].size == sizeof(size_t)) {
@@ -162,38 +107,24 @@ set_store(void *t, const struct cfg_line *l, char *why, size_t n)
 {
 	struct js_conf *c = t;
 
-	return copy(c->store_uri, sizeof(c->store_uri), l->argv[0], why, n);
+	return cfg_copy(c->store_uri, sizeof(c->store_uri), l->argv[0], why, n);
 }
 
 static int
 add_joineui(void *t, const struct cfg_line *l, char *why, size_t n)
 {
 	struct js_conf *c = t;
-	const char *slash = strchr(l->argv[0], '/'), *errstr;
-	char eui[32];
-	unsigned long long bits = 64;
 	uint64_t prefix;
-	size_t len = slash ? (size_t)(slash - l->argv[0]) : strlen(l->argv[0]);
+	int bits;
 
-	if (len >= sizeof(eui))
-		return fail(why, n, "'%s' is not an EUI-64", l->argv[0]);
-	memcpy(eui, l->argv[0], len);
-	eui[len] = '\0';
-	if (lw_eui64_parse(eui, &prefix) != LW_OK)
-		return fail(why, n, "'%s' is not an EUI-64", eui);
-	if (slash != NULL) {
-		bits = strnum_parse(slash + 1, 1, 64, &errstr);
-		if (errstr != NULL)
-			return fail(why, n, "prefix length '%s' is not 1..64",
-			    slash + 1);
-	}
-	if (bits < 64 && (prefix & (UINT64_MAX >> bits)) != 0)
-		return fail(
-		    why, n, "'%s' has bits set after its prefix", l->argv[0]);
+	if (lw_eui64_range_parse(l->argv[0], &prefix, &bits) != LW_OK)
+		return cfg_fail(why, n,
+		    "'%s' is not EUI64[/BITS] with no bit set after the prefix",
+		    l->argv[0]);
 	if (c->njoineui == JS_MAX_JOINEUI)
-		return fail(why, n, "%s", "too many joineui ranges");
+		return cfg_fail(why, n, "%s", "too many joineui ranges");
 	c->joineui[c->njoineui].prefix = prefix;
-	c->joineui[c->njoineui++].bits = (int)bits;
+	c->joineui[c->njoineui++].bits = bits;
 	return 0;
 }
 
@@ -204,22 +135,23 @@ add_list(void *t, const struct cfg_line *l, char *why, size_t n)
 
 	if (strcmp(l->name, "trust-anchor") == 0) {
 		if (c->nta == JS_MAX_LIST)
-			return fail(why, n, "%s", "too many trust anchors");
-		if (readable(l->argv[0], why, n) != 0)
+			return cfg_fail(why, n, "%s", "too many trust anchors");
+		if (cfg_readable(l->argv[0], why, n) != 0)
 			return -1;
-		return copy(c->ta[c->nta++], PATH_MAX, l->argv[0], why, n);
+		return cfg_copy(c->ta[c->nta++], PATH_MAX, l->argv[0], why, n);
 	}
 	if (strcmp(l->name, "forward") == 0) {
 		if (c->nforward == JS_MAX_LIST)
-			return fail(why, n, "%s", "too many forwarders");
-		return copy(c->forward[c->nforward++], sizeof(c->forward[0]),
-		    l->argv[0], why, n);
+			return cfg_fail(why, n, "%s", "too many forwarders");
+		return cfg_copy(c->forward[c->nforward++],
+		    sizeof(c->forward[0]), l->argv[0], why, n);
 	}
 	if (c->nsuffix == JS_MAX_LIST)
-		return fail(why, n, "%s", "too many client suffixes");
+		return cfg_fail(why, n, "%s", "too many client suffixes");
 	if (dance_clientname_check(l->argv[0], strlen(l->argv[0])) != DANCE_OK)
-		return fail(why, n, "'%s' is not a DNS name", l->argv[0]);
-	return copy(c->suffix[c->nsuffix++], JS_NAME_MAX, l->argv[0], why, n);
+		return cfg_fail(why, n, "'%s' is not a DNS name", l->argv[0]);
+	return cfg_copy(
+	    c->suffix[c->nsuffix++], JS_NAME_MAX, l->argv[0], why, n);
 }
 
 static int
@@ -231,20 +163,20 @@ add_netid(void *t, const struct cfg_line *l, char *why, size_t n)
 	uint8_t b[3];
 
 	if (bytes_from_hex_exact(l->argv[0], b, 3, &err) != 0)
-		return fail(
+		return cfg_fail(
 		    why, n, "NetID '%s' is not 6 hex digits", l->argv[0]);
 	if (c->nnetid == JS_MAX_NETID)
-		return fail(why, n, "%s", "too many netid lines");
+		return cfg_fail(why, n, "%s", "too many netid lines");
 	a = &c->netid[c->nnetid];
 	a->net_id = (uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2];
 	if (js_conf_netid(c, a->net_id) != NULL)
-		return fail(why, n, "NetID %s is given twice", l->argv[0]);
+		return cfg_fail(why, n, "NetID %s is given twice", l->argv[0]);
 	for (int i = 1; i < l->argc; i++) {
 		if (dance_clientname_check(l->argv[i], strlen(l->argv[i])) !=
 		    DANCE_OK)
-			return fail(why, n, "client name '%s' is not valid",
+			return cfg_fail(why, n, "client name '%s' is not valid",
 			    l->argv[i]);
-		if (copy(a->clients[a->nclients++], JS_NAME_MAX, l->argv[i],
+		if (cfg_copy(a->clients[a->nclients++], JS_NAME_MAX, l->argv[i],
 			why, n) != 0)
 			return -1;
 	}
@@ -260,12 +192,12 @@ add_kek(void *t, const struct cfg_line *l, char *why, size_t n)
 	struct js_kek *k;
 
 	if (c->nkek == JS_MAX_KEK)
-		return fail(why, n, "%s", "too many KEKs");
+		return cfg_fail(why, n, "%s", "too many KEKs");
 	if (l->argv[0][0] == '\0' || js_conf_kek(c, l->argv[0]) != NULL)
-		return fail(
+		return cfg_fail(
 		    why, n, "label '%s' is empty or given twice", l->argv[0]);
 	k = &c->kek[c->nkek];
-	if (copy(k->label, sizeof(k->label), l->argv[0], why, n) != 0)
+	if (cfg_copy(k->label, sizeof(k->label), l->argv[0], why, n) != 0)
 		return -1;
 	if (keyfile_read(l->argv[1], sizes, 3, k->key, sizeof(k->key), &k->len,
 		why, n) != 0)
@@ -284,18 +216,19 @@ add_pkix_peer(void *t, const struct cfg_line *l, char *why, size_t n)
 	struct js_pkix_peer *p;
 
 	if (c->npkix == JS_MAX_LIST)
-		return fail(why, n, "%s", "too many pkix-peer lines");
+		return cfg_fail(why, n, "%s", "too many pkix-peer lines");
 	if (dance_clientname_check(l->argv[0], strlen(l->argv[0])) != DANCE_OK)
-		return fail(
+		return cfg_fail(
 		    why, n, "'%s' is not a valid client name", l->argv[0]);
 	for (int i = 0; i < c->npkix; i++)
 		if (strcasecmp(c->pkix[i].name, l->argv[0]) == 0)
-			return fail(why, n, "'%s' is given twice", l->argv[0]);
-	if (readable(l->argv[1], why, n) != 0)
+			return cfg_fail(
+			    why, n, "'%s' is given twice", l->argv[0]);
+	if (cfg_readable(l->argv[1], why, n) != 0)
 		return -1;
 	p = &c->pkix[c->npkix];
-	if (copy(p->name, sizeof(p->name), l->argv[0], why, n) != 0 ||
-	    copy(p->ca_file, sizeof(p->ca_file), l->argv[1], why, n) != 0)
+	if (cfg_copy(p->name, sizeof(p->name), l->argv[0], why, n) != 0 ||
+	    cfg_copy(p->ca_file, sizeof(p->ca_file), l->argv[1], why, n) != 0)
 		return -1;
 	c->npkix++;
 	return 0;

@@ -14,33 +14,13 @@
 #include <event2/thread.h>
 #include <jansson.h>
 
+#include "common/daemon.h"
 #include "dance.h"
 #include "js.h"
 #include "js_conn.h"
 #include "js_metrics.h"
 #include "store/store_workers.h"
 #include "util/log.h"
-#include "util/safefile.h"
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: loradane-js -f file [-dnv]\n");
-	exit(2);
-}
-
-static void
-print_error(void *arg, const char *file, int lineno, const char *directive,
-    const char *message)
-{
-	(void)arg;
-	if (lineno > 0)
-		log_warnx("%s:%d: %s%s%s", file, lineno, directive,
-		    directive[0] != '\0' ? ": " : "", message);
-	else
-		log_warnx("%s: %s%s%s", file, directive,
-		    directive[0] != '\0' ? ": " : "", message);
-}
 
 /* load - a complete configuration, or NULL after logging every error */
 static struct js_conf_ref *
@@ -51,7 +31,7 @@ load(const char *path)
 
 	if (ref == NULL)
 		fatal("calloc");
-	errors = js_conf_load(path, &ref->conf, print_error, NULL);
+	errors = js_conf_load(path, &ref->conf, daemon_print_error, NULL);
 	if (errors != 0) {
 		log_warnx("%s: %d error%s", path, errors < 0 ? 1 : errors,
 		    errors == 1 ? "" : "s");
@@ -168,85 +148,36 @@ resolver_setup(struct js_server *srv, const struct js_conf *c)
 {
 	int err, i;
 
-	srv->dance = dance_ctx_new(srv->base, &err);
-	if (srv->dance == NULL)
-		fatalx("resolver: %s", dance_strerror(err));
-	dance_ctx_set_log(srv->dance, log_dance, NULL, DANCE_LOG_INFO);
-	for (i = 0; i < c->nta; i++)
-		if ((err = dance_ctx_add_ta_file(srv->dance, c->ta[i])) != 0)
-			fatalx("trust-anchor %s: %s", c->ta[i],
-			    dance_strerror(err));
-	for (i = 0; i < c->nforward; i++)
-		if ((err = dance_ctx_add_forwarder(
-			 srv->dance, c->forward[i])) != 0)
-			fatalx("forward %s: %s", c->forward[i],
-			    dance_strerror(err));
+	srv->dance =
+	    daemon_resolver(srv->base, (const char(*)[PATH_MAX])c->ta, c->nta,
+		(const char(*)[64])c->forward, c->nforward, c->dns_timeout_ms);
 	for (i = 0; i < c->nsuffix; i++)
 		if ((err = dance_ctx_add_allowed_suffix(
 			 srv->dance, c->suffix[i])) != 0)
 			fatalx("client-suffix %s: %s", c->suffix[i],
 			    dance_strerror(err));
-	if ((err = dance_ctx_set_timeout(srv->dance, c->dns_timeout_ms)) != 0)
-		fatalx("dns-timeout: %s", dance_strerror(err));
-}
-
-static void
-write_pidfile(const char *path)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	(void)unlink(tmp);
-	if ((f = safefile_create(tmp, 0644)) == NULL)
-		fatal("pidfile %s", tmp);
-	fprintf(f, "%ld\n", (long)getpid());
-	if (safefile_commit(f, tmp) != 0 || rename(tmp, path) != 0)
-		fatal("pidfile %s", path);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct event *ev_hup, *ev_term, *ev_int;
+	struct event *ev[3];
 	struct store_opts so;
 	struct js_server srv;
-	const char *conffile = NULL;
-	int ch, debug = 0, noaction = 0, verbose = 0;
+	struct daemon_args args;
 	char why[512];
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
-		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
-		case 'f':
-			conffile = optarg;
-			break;
-		case 'n':
-			noaction = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (conffile == NULL || optind != argc)
-		usage();
-	/* Messages go to stderr until the daemon is detached. */
-	log_init("loradane-js", 1, verbose);
+	daemon_args(argc, argv, "loradane-js", &args);
 	memset(&srv, 0, sizeof(srv));
-	if ((srv.cur = load(conffile)) == NULL)
+	if ((srv.cur = load(args.conffile)) == NULL)
 		exit(1);
-	if (noaction) {
+	if (args.noaction) {
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
-	log_init("loradane-js", debug, verbose);
+	log_init("loradane-js", args.debug, args.verbose);
 	/* Threads do not survive fork(): detach before any is made. */
-	if (!debug && daemon(0, 0) != 0)
+	if (!args.debug && daemon(0, 0) != 0)
 		fatal("daemon");
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no pthreads support");
@@ -273,14 +204,8 @@ main(int argc, char *argv[])
 		fatalx("metrics %s port %u: cannot listen",
 		    srv.cur->conf.metrics_addr, srv.cur->conf.metrics_port);
 	if (srv.cur->conf.pidfile[0] != '\0')
-		write_pidfile(srv.cur->conf.pidfile);
-	ev_hup = evsignal_new(srv.base, SIGHUP, on_signal, &srv);
-	ev_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
-	ev_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
-	if (ev_hup == NULL || ev_term == NULL || ev_int == NULL ||
-	    evsignal_add(ev_hup, NULL) != 0 ||
-	    evsignal_add(ev_term, NULL) != 0 || evsignal_add(ev_int, NULL) != 0)
-		fatalx("signals");
+		daemon_write_pidfile(srv.cur->conf.pidfile);
+	daemon_signals(srv.base, on_signal, &srv, ev);
 	/* Not the URI: a PostgreSQL one may carry a password. */
 	log_info("listening on %s port %u, store %s", srv.cur->conf.listen_addr,
 	    srv.cur->conf.listen_port,
@@ -289,9 +214,8 @@ main(int argc, char *argv[])
 	js_conn_close(&srv);
 	js_metrics_close();
 	store_workers_free(srv.workers);
-	event_free(ev_hup);
-	event_free(ev_term);
-	event_free(ev_int);
+	for (int i = 0; i < 3; i++)
+		event_free(ev[i]);
 	dance_tls_free(srv.tls);
 	dance_ctx_free(srv.dance);
 	if (srv.cur->conf.pidfile[0] != '\0')
