@@ -251,37 +251,6 @@ roundtrip(const struct gw_udp_packet *p)
 }
 
 static void
-fill_rxpk(struct gw_udp_rxpk *r, unsigned i)
-{
-	r->has_time = i % 2 == 0;
-	r->time_us = r->has_time ? 1700000000123456LL + i : 0;
-	r->has_tmms = i % 3 == 0;
-	r->tmms = r->has_tmms ? 1384000000000ull + i : 0;
-	r->tmst = 4294967295u - i;
-	r->freq_hz = 868100000u + 200000u * i;
-	r->has_chan = r->has_rfch = r->has_stat = r->has_rssi = true;
-	r->chan = (uint8_t)i;
-	r->rfch = (uint8_t)(i % 2);
-	r->stat = (int8_t)(i % 3) - 1;
-	r->rssi = (int16_t)(-120 + (int)i);
-	if (i == 5) {
-		r->datr.modu = GW_UDP_FSK;
-		r->datr.bps = 50000;
-	} else {
-		r->datr.modu = GW_UDP_LORA;
-		r->datr.sf = (uint8_t)(7 + i % 6);
-		r->datr.bw_khz = i == 6 ? 250 : 125;
-		r->has_codr = true;
-		r->codr = i == 7 ? GW_UDP_CODR_OFF : (uint8_t)(5 + i % 4);
-		r->has_lsnr = true;
-		r->lsnr = -7.25 + 0.1 * i;
-	}
-	r->size = (uint16_t)(i == 0 ? GW_UDP_PAYLOAD_MAX : i * 3);
-	for (unsigned k = 0; k < r->size; k++)
-		r->data[k] = (uint8_t)(k * 7 + i);
-}
-
-static void
 test_round_trips(void **state)
 {
 	static struct gw_udp_packet p;
@@ -294,7 +263,7 @@ test_round_trips(void **state)
 	p.gw_eui = 0xffffffffffffffffull;
 	p.n_rxpk = GW_UDP_RXPK_MAX;
 	for (unsigned i = 0; i < p.n_rxpk; i++)
-		fill_rxpk(&p.rxpk[i], i);
+		udp_fill_rxpk(&p.rxpk[i], i);
 	p.has_stat = true;
 	p.stat.has_time = true;
 	p.stat.time = 1389517168;
@@ -319,7 +288,7 @@ test_round_trips(void **state)
 	memset(&p.stat, 0, sizeof(p.stat));
 	roundtrip(&p);
 	p.n_rxpk = 1;
-	fill_rxpk(&p.rxpk[0], 5);
+	udp_fill_rxpk(&p.rxpk[0], 5);
 	p.has_stat = false;
 	memset(&p.stat, 0, sizeof(p.stat));
 	roundtrip(&p);

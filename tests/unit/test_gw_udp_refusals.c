@@ -19,37 +19,6 @@
 #include "gw/udp.h"
 #include "lib/udp_dgram.h"
 
-static void
-fill_rxpk(struct gw_udp_rxpk *r, unsigned i)
-{
-	r->has_time = i % 2 == 0;
-	r->time_us = r->has_time ? 1700000000123456LL + i : 0;
-	r->has_tmms = i % 3 == 0;
-	r->tmms = r->has_tmms ? 1384000000000ull + i : 0;
-	r->tmst = 4294967295u - i;
-	r->freq_hz = 868100000u + 200000u * i;
-	r->has_chan = r->has_rfch = r->has_stat = r->has_rssi = true;
-	r->chan = (uint8_t)i;
-	r->rfch = (uint8_t)(i % 2);
-	r->stat = (int8_t)(i % 3) - 1;
-	r->rssi = (int16_t)(-120 + (int)i);
-	if (i == 5) {
-		r->datr.modu = GW_UDP_FSK;
-		r->datr.bps = 50000;
-	} else {
-		r->datr.modu = GW_UDP_LORA;
-		r->datr.sf = (uint8_t)(7 + i % 6);
-		r->datr.bw_khz = i == 6 ? 250 : 125;
-		r->has_codr = true;
-		r->codr = i == 7 ? GW_UDP_CODR_OFF : (uint8_t)(5 + i % 4);
-		r->has_lsnr = true;
-		r->lsnr = -7.25 + 0.1 * i;
-	}
-	r->size = (uint16_t)(i == 0 ? GW_UDP_PAYLOAD_MAX : i * 3);
-	for (unsigned k = 0; k < r->size; k++)
-		r->data[k] = (uint8_t)(k * 7 + i);
-}
-
 struct refusal {
 	int type; /* -1: json holds the whole datagram, rawlen bytes */
 	const char *json;
@@ -306,17 +275,17 @@ test_encode_refusals(void **state)
 
 	p.type = GW_UDP_PUSH_DATA;
 	p.n_rxpk = 1;
-	fill_rxpk(&p.rxpk[0], 1);
+	udp_fill_rxpk(&p.rxpk[0], 1);
 	p.rxpk[0].lsnr = NAN;
 	assert_int_equal(
 	    gw_udp_encode(&p, out, sizeof(out), &n, &e), GW_UDP_ERR_FIELD);
 	assert_string_equal(e.field, "rxpk[0].lsnr");
-	fill_rxpk(&p.rxpk[0], 1);
+	udp_fill_rxpk(&p.rxpk[0], 1);
 	p.rxpk[0].datr.sf = 13;
 	assert_int_equal(
 	    gw_udp_encode(&p, out, sizeof(out), &n, &e), GW_UDP_ERR_FIELD);
 	assert_string_equal(e.field, "rxpk[0].datr");
-	fill_rxpk(&p.rxpk[0], 0); /* 255 bytes of data do not fit 600 */
+	udp_fill_rxpk(&p.rxpk[0], 0); /* 255 bytes of data do not fit 600 */
 	assert_int_equal(
 	    gw_udp_encode(&p, out, 300, &n, &e), GW_UDP_ERR_TOO_LONG);
 	p.n_rxpk = GW_UDP_RXPK_MAX + 1;

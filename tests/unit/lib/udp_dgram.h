@@ -23,4 +23,8 @@ size_t udp_mk(int type, const char *json);
  * static packet, overwritten by the next call. */
 struct gw_udp_packet *udp_parse_ok(size_t len);
 
+/* A test rxpk, different for each i (0..15): timestamps with and without
+ * time and tmms, LoRa and (i == 5) FSK, every optional member. */
+void udp_fill_rxpk(struct gw_udp_rxpk *r, unsigned i);
+
 #endif /* TESTS_UNIT_LIB_UDP_DGRAM_H */
