@@ -42,6 +42,13 @@ struct lw_crypto *lw_crypto_new(void);
 void lw_crypto_free(struct lw_crypto *c);
 
 /**
+ * The calling thread's own context, made at its first call and freed when
+ * the thread ends (crypto_thread.c).
+ * @return borrowed, valid for the thread's life; NULL if out of memory.
+ */
+struct lw_crypto *lw_crypto_thread(void);
+
+/**
  * Full AES-128-CMAC (RFC 4493).
  * @param c: context, borrowed.
  * @param key: borrowed.

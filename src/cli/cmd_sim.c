@@ -1,8 +1,9 @@
 /*
  * cmd_sim.c - "loradane sim": simulated gateways and devices joining
  * through a Network Server over the Semtech UDP protocol (see sim.h).
- * Exit 0 only when every join started was accepted and no bad
- * join-accept was seen.
+ * Exit 0 only when every join started was accepted, no bad join-accept
+ * or data downlink was seen and, with --confirmed, every uplink was
+ * acknowledged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "lorawan/ids.h"
 #include "sim.h"
+#include "util/bytes.h"
 
 #define DEFAULT_GW_EUI 0x00800000a0000000ull
 
@@ -27,6 +29,11 @@ usage(void)
 	    "  [--keepalive MS] [--ready-timeout MS] [--devnonce-start N]\n"
 	    "  [--retries N] [--tmst-start N] [--seed N] [--progress] "
 	    "[--json] [-v]\n"
+	    "  [--uplinks N] [--uplink-interval MS] [--fport P] "
+	    "[--payload HEX]\n"
+	    "  [--confirmed] [--mac-commands] [--mac-every K] "
+	    "[--fcnt-start N]\n"
+	    "  [--replay-uplink]\n"
 	    "  FILE: \"DEVEUI JOINEUI MACVERSION APPKEY [NWKKEY] HOMENETID\" "
 	    "per line\n");
 	return CLI_USAGE;
@@ -74,8 +81,19 @@ parse(int argc, char **argv, struct sim_opts *o)
 	    {"json", no_argument, NULL, 'J'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"uplinks", required_argument, NULL, 'u'},
+	    {"uplink-interval", required_argument, NULL, 'i'},
+	    {"fport", required_argument, NULL, 'P'},
+	    {"payload", required_argument, NULL, 'x'},
+	    {"confirmed", no_argument, NULL, 'c'},
+	    {"mac-commands", no_argument, NULL, 'm'},
+	    {"mac-every", required_argument, NULL, 'M'},
+	    {"fcnt-start", required_argument, NULL, 'F'},
+	    {"replay-uplink", no_argument, NULL, 'X'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *why;
+	bool mac = false;
 	unsigned long long v;
 	struct lw_dr_params p;
 	int ch, gpf = 0;
@@ -88,6 +106,8 @@ parse(int argc, char **argv, struct sim_opts *o)
 	o->ready_ms = 5000;
 	o->devnonce_start = 1;
 	o->retries = 2;
+	o->interval_ms = 1000;
+	o->fport = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -194,6 +214,54 @@ parse(int argc, char **argv, struct sim_opts *o)
 		case 'v':
 			o->verbose++;
 			break;
+		case 'u':
+			if (cli_number("uplinks", optarg, 0, UINT32_MAX, &v) !=
+			    0)
+				return CLI_USAGE;
+			o->uplinks = (uint32_t)v;
+			break;
+		case 'i':
+			if (cli_number(
+				"uplink-interval", optarg, 0, 3600000, &v) != 0)
+				return CLI_USAGE;
+			o->interval_ms = (unsigned)v;
+			break;
+		case 'P':
+			/* 0 is MAC commands only, 224 the test port */
+			if (cli_number("fport", optarg, 1, 223, &v) != 0)
+				return CLI_USAGE;
+			o->fport = (uint8_t)v;
+			break;
+		case 'x':
+			if (bytes_from_hex(optarg, o->payload,
+				sizeof(o->payload), &o->payload_len,
+				&why) != 0) {
+				fprintf(stderr, "--payload: %s\n", why);
+				return CLI_USAGE;
+			}
+			o->has_payload = true;
+			break;
+		case 'c':
+			o->confirmed = true;
+			break;
+		case 'm':
+			mac = true;
+			break;
+		case 'M':
+			if (cli_number(
+				"mac-every", optarg, 1, UINT32_MAX, &v) != 0)
+				return CLI_USAGE;
+			o->mac_every = (unsigned)v;
+			break;
+		case 'F':
+			if (cli_number(
+				"fcnt-start", optarg, 0, UINT32_MAX, &v) != 0)
+				return CLI_USAGE;
+			o->fcnt_start = (uint32_t)v;
+			break;
+		case 'X':
+			o->replay = true;
+			break;
 		case 'h':
 			usage();
 			return -1;
@@ -217,6 +285,9 @@ parse(int argc, char **argv, struct sim_opts *o)
 		    o->gpf, o->ngw);
 		return CLI_USAGE;
 	}
+	/* --mac-every alone implies the commands; alone, every uplink */
+	if (mac && o->mac_every == 0)
+		o->mac_every = 1;
 	if (!o->has_dr)
 		o->dr = o->region == LW_REGION_US915 ? 3 : 5; /* SF7 BW125 */
 	/* Join-requests go on the default channels: EU868 DR0..5, US915
@@ -253,7 +324,9 @@ cmd_sim(int argc, char **argv)
 	sim_summary(s);
 	t = &s->st;
 	rc = t->joins > 0 && t->joins_failed == 0 && t->bad_accepts == 0 &&
-		t->joins_accepted == t->joins && !s->stopping
+		t->joins_accepted == t->joins && !s->stopping &&
+		t->bad_downlinks == 0 &&
+		(!s->o.confirmed || t->ack_missing == 0)
 	    ? CLI_OK
 	    : CLI_FAIL;
 	sim_free(s);

@@ -8,6 +8,9 @@
  *   timing check of every PULL_RESP;
  * - sim_dev.c: the devices file, join-requests, DevNonces, and the device
  *   side of a join-accept (receive window, decryption, MIC, keys);
+ * - sim_data.c: the data session after a join: uplinks (1.0 and 1.1
+ *   MIC, FOpts MAC commands, replays), the device's check of data
+ *   downlinks in RX1/RX2, ACKs and MAC answers;
  * - sim_run.c: the join scheduler (rate, count or duration), retries,
  *   statistics, progress and the summary;
  * - cmd_sim.c: the verb's options.
@@ -25,6 +28,7 @@
 #include <sys/queue.h>
 
 #include "gw/udp.h"
+#include "lorawan/data.h"
 #include "lorawan/region.h"
 
 #define SIM_GPF_MAX 16               /* gateways hearing one frame */
@@ -44,6 +48,7 @@ struct sim;
 enum sim_dev_state {
 	SIM_DEV_IDLE = 0,
 	SIM_DEV_WAITING, /* join-request sent, no accept yet */
+	SIM_DEV_DATA,    /* joined, sending its data uplinks */
 };
 
 /* One gateway that heard a join-request, and its counter then. */
@@ -92,6 +97,21 @@ struct sim_dev {
 	/* the last join-accept taken, to recognise copies of it */
 	uint8_t accept[33];
 	size_t accept_len;
+	/* The data session (sim_data.c).  It outlives the uplinks so that a
+	 * downlink for the last one still finds its device. */
+	bool has_session;
+	uint32_t dev_addr;
+	struct lw_dev_skeys sk;
+	uint8_t rx1_dr_offset, rx2_dr, rx_delay_s; /* from the accept */
+	uint32_t fcnt_up;                          /* the next FCntUp */
+	struct lw_fcnt_down fdown;
+	uint32_t data_left; /* uplinks still to send */
+	bool conf_pending;  /* a confirmed uplink not acknowledged yet */
+	uint16_t conf_fcnt; /* its FCnt mod 2^16 (1.1 ACK MIC) */
+	bool ack_next;      /* a confirmed downlink to acknowledge */
+	uint16_t ack_fcnt;
+	int64_t data_us; /* when the last uplink went */
+	struct event *ev_data;
 };
 
 struct sim_opts {
@@ -114,6 +134,16 @@ struct sim_opts {
 	uint64_t seed;
 	bool progress, json;
 	int verbose;
+	/* data uplinks after each join */
+	uint32_t uplinks; /* per join; 0 = joins only */
+	unsigned interval_ms;
+	uint8_t fport;
+	bool has_payload;
+	size_t payload_len;
+	uint8_t payload[LW_FRM_MAX];
+	bool confirmed, replay;
+	unsigned mac_every; /* 0 = no MAC commands */
+	uint32_t fcnt_start;
 };
 
 struct sim_stats {
@@ -121,6 +151,8 @@ struct sim_stats {
 	uint64_t joins_sent, joins_accepted, joins_failed, join_timeouts;
 	uint64_t rx1, rx2, too_late, bad_accepts, dup_accepts;
 	uint64_t push_sent, push_ack_missing, send_errors;
+	uint64_t uplinks_sent, uplinks_replayed, downlinks, acks, ack_missing;
+	uint64_t link_check_ans, device_time_ans, bad_downlinks;
 	uint32_t *lat_us; /* one per accepted join */
 	size_t nlat, caplat;
 };
@@ -237,5 +269,29 @@ void sim_dev_downlink(struct sim *s, const struct sim_gw *g,
 
 /** Abandon every waiting device (interrupted run); each join fails. */
 void sim_dev_abandon_all(struct sim *s);
+
+/** Pick a random default channel for an uplink at dr. */
+void sim_pick_channel(struct sim *s, unsigned dr, unsigned *ch, uint32_t *freq);
+
+/** Pick k distinct random gateways into d->up[] (d->nup = k). */
+void sim_pick_gws(struct sim *s, struct sim_dev *d);
+
+/* sim_data.c */
+
+/**
+ * A join was accepted and d->has_session set: send the --uplinks data
+ * uplinks, --uplink-interval apart; the device is busy until done.
+ */
+void sim_data_start(struct sim *s, struct sim_dev *d);
+
+/**
+ * A gateway transmitted a data downlink: the device with its DevAddr
+ * checks it (window, MIC, counter) and takes ACK and MAC answers.
+ */
+void sim_data_downlink(struct sim *s, const struct sim_gw *g,
+    const struct gw_udp_txpk *tx, const struct lw_frame *f);
+
+/** Stop every device's uplinks (interrupted run). */
+void sim_data_abandon_all(struct sim *s);
 
 #endif /* SRC_CLI_SIM_H */

@@ -90,6 +90,8 @@ sim_dev_free_all(struct sim *s)
 	for (i = 0; i < s->ndev; i++) {
 		if (s->devs[i].ev_timeout != NULL)
 			event_free(s->devs[i].ev_timeout);
+		if (s->devs[i].ev_data != NULL)
+			event_free(s->devs[i].ev_data);
 		free(s->devs[i].used);
 	}
 	free(s->devs);
@@ -123,9 +125,8 @@ next_nonce(struct sim *s, struct sim_dev *d, uint16_t *nonce)
 	return -1;
 }
 
-/* pick_channel - a random default channel and its frequency */
-static void
-pick_channel(struct sim *s, unsigned dr, unsigned *ch, uint32_t *freq)
+void
+sim_pick_channel(struct sim *s, unsigned dr, unsigned *ch, uint32_t *freq)
 {
 	if (s->o.region == LW_REGION_US915) {
 		/* DR4 (SF8BW500) only on 64..71, DR0..3 on 0..63 */
@@ -140,6 +141,23 @@ pick_channel(struct sim *s, unsigned dr, unsigned *ch, uint32_t *freq)
 	}
 	*ch = (unsigned)(sim_rand(s) % 3); /* 868.1, 868.3, 868.5 MHz */
 	*freq = 868100000u + 200000u * *ch;
+}
+
+void
+sim_pick_gws(struct sim *s, struct sim_dev *d)
+{
+	int j;
+
+	/* k distinct gateways: few draws, since k is at most 16 */
+	d->nup = 0;
+	while (d->nup < s->o.gpf) {
+		int g = (int)(sim_rand(s) % (uint64_t)s->o.ngw);
+
+		for (j = 0; j < d->nup && d->up[j].gw != g; j++)
+			;
+		if (j == d->nup)
+			d->up[d->nup++].gw = g;
+	}
 }
 
 /* on_timeout - no valid join-accept 7 s after the uplink */
@@ -177,7 +195,7 @@ sim_dev_join(struct sim *s, struct sim_dev *d)
 	uint8_t phy[LW_JOIN_REQUEST_LEN];
 	char datr[LW_DATR_MAX], eui[17];
 	unsigned ch, dr = s->o.dr;
-	int i, j, k = s->o.gpf;
+	int i;
 	size_t n;
 
 	if (next_nonce(s, d, &d->dev_nonce) != 0) {
@@ -194,7 +212,7 @@ sim_dev_join(struct sim *s, struct sim_dev *d)
 	    lw_mic_join_request(
 		s->crypto, root_key(d), phy, n - 4, phy + n - 4) != LW_OK)
 		return -1;
-	pick_channel(s, dr, &ch, &d->freq_hz);
+	sim_pick_channel(s, dr, &ch, &d->freq_hz);
 	memset(&rq, 0, sizeof(rq));
 	rq.up_freq_hz = d->freq_hz;
 	rq.up_datr = datr;
@@ -204,16 +222,7 @@ sim_dev_join(struct sim *s, struct sim_dev *d)
 	    lw_region_rx_windows(s->o.region, &rq, &d->rx1, &d->rx2, NULL) !=
 		LW_OK)
 		return -1;
-	/* k distinct gateways: few draws, since k is at most 16 */
-	d->nup = 0;
-	while (d->nup < k) {
-		int g = (int)(sim_rand(s) % (uint64_t)s->o.ngw);
-
-		for (j = 0; j < d->nup && d->up[j].gw != g; j++)
-			;
-		if (j == d->nup)
-			d->up[d->nup++].gw = g;
-	}
+	sim_pick_gws(s, d);
 	d->attempts++;
 	s->st.joins_sent++;
 	d->up_us = sim_now_us();
@@ -363,8 +372,22 @@ accepted(struct sim *s, struct sim_dev *d, const struct sim_gw *g, int win,
 		    (unsigned)ja->net_id, (unsigned)ja->join_nonce, win, geui,
 		    lat / 1000.0, d->attempts, kh);
 	}
+	/* The session the uplinks use; 1.0 keys are all NwkSKey already. */
+	d->has_session = true;
+	d->dev_addr = ja->dev_addr;
+	memset(&d->sk, 0, sizeof(d->sk));
+	d->sk.nwk.v11 = opt_neg;
+	memcpy(d->sk.nwk.fnwksint, keys[0], 16);
+	memcpy(d->sk.nwk.snwksint, keys[1], 16);
+	memcpy(d->sk.nwk.nwksenc, keys[2], 16);
+	memcpy(d->sk.appskey, keys[3], 16);
+	d->rx1_dr_offset = (uint8_t)((ja->dl_settings >> 4) & 0x07);
+	d->rx2_dr = (uint8_t)(ja->dl_settings & 0x0f);
+	d->rx_delay_s = (uint8_t)(ja->rx_delay & 0x0f);
 	memset(keys, 0, 4 * 16);
 	sim_join_done(s, d, true);
+	if (s->o.uplinks > 0 && !s->stopping)
+		sim_data_start(s, d);
 }
 
 /* bad - a downlink nobody could take */
@@ -398,8 +421,15 @@ sim_dev_downlink(struct sim *s, const struct sim_gw *g,
 		bad(s, g, tx, "not timed (imme): no device listens");
 		return;
 	}
-	if (lw_phy_decode(tx->data, tx->size, &f, NULL) != LW_OK ||
-	    f.mtype != LW_MT_JOIN_ACCEPT) {
+	if (lw_phy_decode(tx->data, tx->size, &f, NULL) != LW_OK) {
+		bad(s, g, tx, "undecodable");
+		return;
+	}
+	if (f.mtype == LW_MT_UNCONF_DOWN || f.mtype == LW_MT_CONF_DOWN) {
+		sim_data_downlink(s, g, tx, &f);
+		return;
+	}
+	if (f.mtype != LW_MT_JOIN_ACCEPT) {
 		bad(s, g, tx, "not a join-accept");
 		return;
 	}
@@ -438,4 +468,5 @@ sim_dev_abandon_all(struct sim *s)
 		d->state = SIM_DEV_IDLE;
 		sim_join_done(s, d, false);
 	}
+	sim_data_abandon_all(s);
 }

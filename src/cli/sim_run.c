@@ -1,7 +1,8 @@
 /*
  * sim_run.c - the simulation's driver (see sim.h): wait for every
  * gateway's PULL_ACK, start joins at --rate until the count or the
- * duration is reached, let the last ones finish, then collect the
+ * duration is reached, let the last ones (and their data uplinks,
+ * sim_data.c) finish, then collect the
  * PUSH_ACKs still due.  Statistics, progress line and summary.
  */
 #include <signal.h>
@@ -113,17 +114,28 @@ sim_summary(const struct sim *s)
 	const struct {
 		const char *k;
 		uint64_t v;
-	} c[] = {
-	    {"joins_started", t->joins},
-	    {"joins_sent", t->joins_sent},
-	    {"joins_accepted", t->joins_accepted},
-	    {"joins_failed", t->joins_failed},
-	    {"join_timeouts", t->join_timeouts},
-	    {"rx1", t->rx1},
-	    {"rx2", t->rx2},
-	    {"too_late", t->too_late},
-	    {"bad_accepts", t->bad_accepts},
-	};
+	} c[] =
+	    {
+		{"joins_started", t->joins},
+		{"joins_sent", t->joins_sent},
+		{"joins_accepted", t->joins_accepted},
+		{"joins_failed", t->joins_failed},
+		{"join_timeouts", t->join_timeouts},
+		{"rx1", t->rx1},
+		{"rx2", t->rx2},
+		{"too_late", t->too_late},
+		{"bad_accepts", t->bad_accepts},
+	    },
+	  d[] = {
+	      {"uplinks_sent", t->uplinks_sent},
+	      {"uplinks_replayed", t->uplinks_replayed},
+	      {"downlinks", t->downlinks},
+	      {"acks", t->acks},
+	      {"ack_missing", t->ack_missing},
+	      {"link_check_ans", t->link_check_ans},
+	      {"device_time_ans", t->device_time_ans},
+	      {"bad_downlinks", t->bad_downlinks},
+	  };
 	const char *lk[] = {
 	    "latency_p50_ms", "latency_p99_ms", "latency_max_ms"};
 	const double lp[] = {50, 99, 100};
@@ -144,6 +156,10 @@ sim_summary(const struct sim *s)
 	put(s->o.json, &n, "push_ack_missing", v);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)t->dup_accepts);
 	put(s->o.json, &n, "dup_accepts", v);
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)d[i].v);
+		put(s->o.json, &n, d[i].k, v);
+	}
 	if (s->o.json)
 		printf("}\n");
 	fflush(stdout);

@@ -52,34 +52,6 @@ struct js_req {
 	size_t len;
 };
 
-/* One lw_crypto per worker thread: the contexts are not shareable. */
-static pthread_key_t crypto_key;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-
-static void
-crypto_free(void *p)
-{
-	lw_crypto_free(p);
-}
-
-static void
-crypto_init(void)
-{
-	(void)pthread_key_create(&crypto_key, crypto_free);
-}
-
-static struct lw_crypto *
-thread_crypto(void)
-{
-	struct lw_crypto *c;
-
-	pthread_once(&crypto_once, crypto_init);
-	if ((c = pthread_getspecific(crypto_key)) == NULL &&
-	    (c = lw_crypto_new()) != NULL)
-		(void)pthread_setspecific(crypto_key, c);
-	return c;
-}
-
 static double
 elapsed(const struct timespec *t0)
 {
@@ -167,10 +139,10 @@ join_cb(void *arg, const struct store_device *d, uint32_t join_nonce,
 	    q->dev_addr, q->dl_settings, q->rx_delay,
 	    q->has_cflist ? q->cflist : NULL};
 
-	if ((j->rj != NULL ? lw_rejoin_answer_make(thread_crypto(), j->dev,
+	if ((j->rj != NULL ? lw_rejoin_answer_make(lw_crypto_thread(), j->dev,
 				 j->rj, j->join_eui, &in, &j->ans)
-			   : lw_join_answer_make(thread_crypto(), j->dev, j->jr,
-				 &in, &j->ans)) != LW_OK) {
+			   : lw_join_answer_make(lw_crypto_thread(), j->dev,
+				 j->jr, &in, &j->ans)) != LW_OK) {
 		refuse(j->r, BI_RC_JOIN_REQ_FAILED,
 		    "DLSettings %02x: OptNeg needs a 1.1 device with NwkKey",
 		    q->dl_settings);
@@ -238,7 +210,7 @@ run_join(struct store_job *job, struct store *st)
 	j.dev = &dev;
 	j.join_eui = d.join_eui;
 	if (r->req.hdr.type == BI_REJOIN_REQ) {
-		rc = lw_rejoin_request_check(thread_crypto(), &dev,
+		rc = lw_rejoin_request_check(lw_crypto_thread(), &dev,
 		    q->phy_payload, q->phy_payload_len, &rj);
 		if (rc == LW_OK &&
 		    (rj.dev_eui != q->dev_eui ||
@@ -246,7 +218,7 @@ run_join(struct store_job *job, struct store *st)
 			rc = LW_ERR_INVAL;
 		j.rj = &rj;
 	} else {
-		rc = lw_join_request_check(thread_crypto(), &dev,
+		rc = lw_join_request_check(lw_crypto_thread(), &dev,
 		    q->phy_payload, q->phy_payload_len, &jr);
 		if (rc == LW_OK &&
 		    (jr.dev_eui != q->dev_eui || jr.join_eui != d.join_eui))

@@ -30,6 +30,7 @@
 #include "lorawan/keywrap.h"
 #include "lorawan/phy.h"
 #include "ns.h"
+#include "ns_int.h"
 #include "store/store_ns.h"
 #include "store/store_workers.h"
 #include "util/log.h"
@@ -119,9 +120,7 @@ send_accept(struct ns_join *j)
 	    .join_accept = true};
 	struct lw_tx_window w1, w2;
 	const struct lw_tx_window *w;
-	struct gw_udp_txpk tx;
 	int64_t elapsed = now_us() - j->rx.recv_us;
-	int rc;
 
 	if (lw_region_rx_windows(c->region, &q, &w1, &w2, NULL) != LW_OK) {
 		finish(j, "no-window", "no RX window for the uplink's radio");
@@ -136,23 +135,42 @@ send_accept(struct ns_join *j)
 		finish(j, "too-late", "both receive windows have passed");
 		return;
 	}
+	if (ns_send_window(
+		j->srv, &j->rx, w, j->accept, j->accept_len, on_tx, j) != 0)
+		finish(j, "tx-failed", "the gateway cannot take it");
+}
+
+int
+ns_send_window(struct ns_server *srv, const struct gw_server_rx *rx,
+    const struct lw_tx_window *w, const uint8_t *phy, size_t len,
+    gw_server_tx_cb *cb, void *arg)
+{
+	struct gw_udp_txpk tx;
+	int rc;
+
 	memset(&tx, 0, sizeof(tx));
 	tx.has_tmst = true;
 	tx.tmst = w->tmst;
 	tx.freq_hz = w->freq_hz;
 	tx.has_powe = true;
 	tx.powe = (int8_t)w->power_dbm;
-	if (gw_udp_datr_parse(w->datr, &tx.datr) != GW_UDP_OK) {
-		finish(j, "no-window", w->datr);
-		return;
+	if (len > sizeof(tx.data) ||
+	    gw_udp_datr_parse(w->datr, &tx.datr) != GW_UDP_OK) {
+		log_warnx(
+		    "downlink: no txpk for datr %s, %zu bytes", w->datr, len);
+		return -1;
 	}
 	tx.codr = 5; /* 4/5 */
 	tx.ipol = true;
-	tx.size = (uint16_t)j->accept_len;
-	memcpy(tx.data, j->accept, j->accept_len);
-	rc = gw_server_send(j->srv->gw, j->rx.gw_eui, &tx, on_tx, j, NULL);
-	if (rc != GW_SERVER_OK)
-		finish(j, "tx-failed", gw_server_strerror(rc));
+	tx.size = (uint16_t)len;
+	memcpy(tx.data, phy, len);
+	rc = gw_server_send(srv->gw, rx->gw_eui, &tx, cb, arg, NULL);
+	if (rc != GW_SERVER_OK) {
+		log_warnx("downlink to gateway %016llx: %s",
+		    (unsigned long long)rx->gw_eui, gw_server_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 /* unwrap - a KeyEnvelope's key: in clear, or under the KEK of its label */
@@ -430,6 +448,11 @@ ns_uplink(void *arg, const struct gw_server_uplink *u)
 	struct ns_join *j;
 	char name[300];
 
+	if (u->frame->mtype == LW_MT_UNCONF_UP ||
+	    u->frame->mtype == LW_MT_CONF_UP) {
+		ns_uplink_data(srv, u);
+		return;
+	}
 	if (u->frame->mtype != LW_MT_JOIN_REQUEST) {
 		log_debug("msg=uplink mtype=%s not handled by this version",
 		    lw_mtype_name((int)u->frame->mtype));

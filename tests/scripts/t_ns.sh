@@ -94,6 +94,44 @@ check "the JS authenticated the NS by its client identity" \
 check "one join line per device, accepted in RX1" \
     test "$(grep -c 'msg=join .*result=accepted-rx1' "$W/ns.err")" = 3
 
+# Uplinks after the join: MIC and FCnt checked by the NS, the FCnt
+# recorded durably; confirmed ones acknowledged, LinkCheckReq and
+# DeviceTimeReq answered, through the best gateway in RX1.
+sim "$W/u1" --devices "$W/sim.devices" --gateways 2 \
+    --gateway-eui aa555a0000000000 --gateways-per-frame 2 --devnonce-start 10 \
+    --uplinks 4 --uplink-interval 50 --confirmed --mac-every 2
+rc=$?
+check "each device joins and sends 4 confirmed uplinks (exit $rc)" \
+    test "$rc" = 0 -a "$(val "$W/u1" uplinks_sent)" = 12
+check "... every one acknowledged by the NS" \
+    test "$(val "$W/u1" acks)" = 12 -a "$(val "$W/u1" bad_downlinks)" = 0
+check "... LinkCheckReq and DeviceTimeReq answered (6 each)" \
+    test "$(val "$W/u1" link_check_ans)" = 6 -a \
+    "$(val "$W/u1" device_time_ans)" = 6
+twelve() {
+	[ "$(grep -c 'msg=uplink .*result=accepted answer=rx1' "$W/ns.err")" = 12 ]
+}
+check "the NS accepted the 12 uplinks and answered in RX1" \
+    wait_until 10 twelve
+# The NS runs LoRaWAN 1.0.x sessions (mac-version 1.0.3: OptNeg off), so
+# a 1.1 device joins in 1.0 mode and MAX_FCNT_GAP holds: a first FCnt of
+# 65534 after a join is refused, and so is the next.
+grep ' 1.1 ' "$W/sim.devices" >"$W/v11.devices"
+sim "$W/u2" --devices "$W/v11.devices" --gateways 1 \
+    --gateway-eui aa555a0000000000 --devnonce-start 20 --uplinks 2 \
+    --uplink-interval 50 --fcnt-start 65534
+gapped() {
+	[ "$(grep -cE 'deveui=0102030405060703 .*fcnt=6553[45] .*result=fcnt-gap' "$W/ns.err")" = 2 ]
+}
+check "a first FCnt of 65534 after a join is refused (gap over 16384)" \
+    wait_until 10 gapped
+grep ' 1.0.4 ' "$W/sim.devices" >"$W/v104.devices"
+sim "$W/u3" --devices "$W/v104.devices" --gateways 1 \
+    --gateway-eui aa555a0000000000 --devnonce-start 30 --uplinks 1 \
+    --fcnt-start 20000
+check "a 1.0.4 device's first FCnt 20000 is refused (gap over 16384)" \
+    wait_for "$W/ns.err" "deveui=0102030405060702 .*fcnt=20000 .*result=fcnt-gap" 10
+
 # A gateway that is not on the list: its frames are dropped and logged.
 sim "$W/s2" --devices "$W/sim.devices" --gateways 1 \
     --gateway-eui bb555a0000000000 --joins 1 --ready-timeout 1000

@@ -5,7 +5,10 @@
 # JS's session keys; RX2 answers; a late answer (TX_ACK TOO_LATE), a
 # wrong-key accept (bad_accepts, exit 1), no answer (timeouts, retries
 # with a new DevNonce); counters wrapping past 2^32; US915; --duration
-# with --progress; missing PUSH_ACKs; no NS; usage errors.
+# with --progress; missing PUSH_ACKs; no NS; usage errors.  Data: 5
+# uplinks per device verified by fakenet (1.0 and 1.1 MICs), confirmed
+# uplinks ACKed, LinkCheck/DeviceTime answers, a wrong-key downlink
+# (bad_downlinks, exit 1), FCntUp past 65535, replayed uplinks.
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/fixture/ports.sh
 . "$TOP/tests/fixture/ports.sh"
@@ -210,6 +213,97 @@ check "--keepalive 200: PULL_DATA every 200 ms" pulls
 check "--progress: a progress line" \
     contains "$TMP/dur.err" '^joins [0-9]+ ok [0-9]+ failed 0 rx1 [0-9]+ rx2 0 p50 [0-9.]+ ms p99 [0-9.]+ ms$'
 
+# fn_count KEY N - fakenet's exit count KEY is N
+fn_count() {
+	local got
+	got=$(awk -v k="$1" '$1 == k {print $2}' "$FN_OUT")
+	[ "$got" = "$2" ] || echo "# $FN_OUT: $1 is '$got', want '$2'" >&2
+	[ "$got" = "$2" ]
+}
+DATAOK=("bad_downlinks 0" "ack_missing 0" "joins_failed 0" "bad_accepts 0")
+
+# --- data: 5 unconfirmed uplinks per device, 1.0.2, 1.0.4 and 1.1
+fakenet --devices "$TMP/devs"
+sim up --devices "$TMP/devs" --gateways 2 --rate 50 --uplinks 5 \
+    --uplink-interval 100
+check "uplinks: exit 0" [ "$SIM_RC" -eq 0 ]
+check "uplinks: 30 sent, no downlink asked for" \
+    counts up "uplinks_sent 30" "downlinks 0" "acks 0" "${DATAOK[@]}"
+check "uplinks: fakenet verified all 30 MICs" fn_count uplinks_ok 30
+check "uplinks: no bad MIC, no replay" \
+    eval 'fn_count uplinks_bad_mic 0 && fn_count uplinks_replayed 0'
+check "uplinks: FCntUp 0..4 for each of the 6 DevAddrs" \
+    [ "$(awk '$1 == "up" && $5 == "ok" {print $2, $3}' "$FN_OUT" | sort -u | wc -l)" -eq 30 ]
+check "uplinks: second gateway's copies deduplicated" \
+    lines "$FN_OUT" '^up [0-9a-f]+ [0-9]+ [0-9a-f]+ copy$' 30
+
+# --- confirmed uplinks with MAC commands, --json
+fakenet --devices "$TMP/devs"
+sim conf --devices "$TMP/devs" --gateways 2 --rate 50 --uplinks 5 \
+    --uplink-interval 100 --confirmed --mac-commands --fport 7 \
+    --payload 01020304 --json -v
+check "confirmed: exit 0" [ "$SIM_RC" -eq 0 ]
+check "confirmed: 30 uplinks, 30 ACKs (5 per device), none missing" \
+    json_ok "$TMP/conf.out" '.uplinks_sent == 30 and .acks == 30 and
+	.ack_missing == 0 and .downlinks == 30 and .bad_downlinks == 0'
+check "--mac-commands: 30 LinkCheckAns and 30 DeviceTimeAns" \
+    json_ok "$TMP/conf.out" '.link_check_ans == 30 and .device_time_ans == 30'
+check "confirmed: 5 ACKed downlinks per device" \
+    [ "$(grep -c '^downlink [0-9a-f]* rx1 fcnt [0-9]* ack$' "$TMP/conf.err")" -eq 30 ]
+check "LinkCheckAns: both gateways counted" \
+    lines "$TMP/conf.err" 'link_check margin [0-9]+ gateways 2$' 30
+# devtime_ok - every DeviceTimeAns within 5 s of now in GPS time
+devtime_ok() {
+	local now=$(($(date +%s) - 315964800 + 18))
+	awk -v now="$now" '$3 == "device_time" {n++; d = now - $5;
+		if (d < -5 || d > 60) bad++}
+		END {exit !(n == 30 && bad == 0)}' "$TMP/conf.err"
+}
+check "DeviceTimeAns: GPS time, within seconds of now" devtime_ok
+check "confirmed: fakenet verified 30 MICs" fn_count uplinks_ok 30
+
+# --- --mac-every 2: MAC commands on uplinks 2 and 4 only
+fakenet --devices "$TMP/dev1"
+sim every --devices "$TMP/dev1" --uplinks 5 --uplink-interval 50 \
+    --mac-every 2
+check "--mac-every 2: exit 0" [ "$SIM_RC" -eq 0 ]
+check "--mac-every 2: 2 LinkCheckAns for 5 uplinks" \
+    counts every "uplinks_sent 5" "link_check_ans 2" "device_time_ans 2" \
+    "acks 0" "${DATAOK[@]}"
+
+# --- a wrong-key downlink
+fakenet --devices "$TMP/dev1" --mode dlwrongkey
+sim dlbad --devices "$TMP/dev1" --uplinks 2 --uplink-interval 50 \
+    --confirmed
+check "wrong-key downlink: exit 1" [ "$SIM_RC" -eq 1 ]
+check "wrong-key downlink: bad_downlinks 2, no ACK taken" \
+    counts dlbad "uplinks_sent 2" "bad_downlinks 2" "acks 0" \
+    "ack_missing 2" "downlinks 0"
+check "wrong-key downlink: said why" \
+    contains "$TMP/dlbad.err" 'devaddr [0-9a-f]{8}: integrity check failed'
+
+# --- FCntUp past 65535: the 32-bit counter is in the MIC
+fakenet --devices "$TMP/devs" --fcnt-last 65532
+sim roll --devices "$TMP/devs" --gateways 2 --rate 50 --uplinks 5 \
+    --uplink-interval 50 --fcnt-start 65533 --confirmed
+check "--fcnt-start 65533: exit 0, 30 ACKs" \
+    counts roll "uplinks_sent 30" "acks 30" "${DATAOK[@]}"
+check "--fcnt-start 65533: fakenet verified all 30" \
+    eval 'fn_count uplinks_ok 30 && fn_count uplinks_bad_mic 0'
+check "--fcnt-start 65533: 65536 and 65537 rebuilt by fakenet" \
+    lines "$FN_OUT" '^up [0-9a-f]+ 6553[67] [0-9a-f]+ ok$' 12
+
+# --- replayed uplinks
+fakenet --devices "$TMP/devs"
+sim replay --devices "$TMP/devs" --gateways 2 --rate 50 --uplinks 5 \
+    --uplink-interval 50 --replay-uplink
+check "--replay-uplink: exit 0" [ "$SIM_RC" -eq 0 ]
+check "--replay-uplink: 30 uplinks, each replayed" \
+    counts replay "uplinks_sent 30" "uplinks_replayed 30" "${DATAOK[@]}"
+check "--replay-uplink: fakenet took 30 and refused 30 replays" \
+    eval 'fn_count uplinks_ok 30 && fn_count uplinks_replayed 30 &&
+	fn_count uplinks_bad_mic 0'
+
 # --- no NS, usage errors
 "$L" sim --ns 127.0.0.1 "$(free_port)" --devices "$TMP/devs" --ready-timeout 300 >"$TMP/nons.out" 2>&1
 check "no NS: exit 1" [ $? -eq 1 ]
@@ -219,6 +313,11 @@ check "no --ns: exit 2" [ $? -eq 2 ]
 "$L" sim --ns 127.0.0.1 1700 --devices "$TMP/devs" --joins 1 \
     --duration 1 >/dev/null 2>&1
 check "--joins with --duration: exit 2" [ $? -eq 2 ]
+"$L" sim --ns 127.0.0.1 1700 --devices "$TMP/devs" --fport 0 >/dev/null 2>&1
+check "--fport 0: exit 2" [ $? -eq 2 ]
+"$L" sim --ns 127.0.0.1 1700 --devices "$TMP/devs" --payload 0g \
+    >/dev/null 2>&1
+check "--payload not hex: exit 2" [ $? -eq 2 ]
 printf '0102030405060701 %s 1.1 000102030405060708090a0b0c0d0e0f 000013\n' \
     $JE >"$TMP/bad"
 "$L" sim --ns 127.0.0.1 1700 --devices "$TMP/bad" >"$TMP/bad.out" 2>&1
